@@ -1,0 +1,121 @@
+"""Bake projects from this template and act on them, for the tests.
+
+``bake`` renders the template with cookiecutter's API; ``BakedProject`` wraps the
+result with the questions the tests ask (which files, what they contain) and runs
+commands inside it the way a user would, outside this test suite's virtualenv.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from cookiecutter.main import cookiecutter
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[1]
+TEST_VENV_BIN = Path(sys.executable).parent
+CURRENT_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def user_environment(**overrides: str) -> dict[str, str]:
+    """Return this process's environment as a user's shell would have it.
+
+    The suite's own virtualenv is deactivated (uv and pip would otherwise install
+    into it) but its bin folder stays on PATH, because that is where uv, poetry and
+    pre-commit were installed on a fresh machine.
+    """
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")
+    }
+    env["PATH"] = (
+        os.pathsep.join(
+            part for part in env.get("PATH", "").split(os.pathsep) if Path(part) != TEST_VENV_BIN
+        )
+        + f"{os.pathsep}{TEST_VENV_BIN}"
+    )
+    env.update(overrides)
+    return env
+
+
+@dataclass
+class BakedProject:
+    """A generated project on disk."""
+
+    path: Path
+    answers: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def module_name(self) -> str:
+        return str(self.answers["module_name"])
+
+    def has_file(self, relative: str) -> bool:
+        return (self.path / relative).is_file()
+
+    def read(self, relative: str) -> str:
+        return (self.path / relative).read_text(encoding="utf-8")
+
+    def files(self) -> set[str]:
+        """Every file, as a POSIX path relative to the project, outside ``.git``."""
+        return {
+            path.relative_to(self.path).as_posix()
+            for path in self.path.rglob("*")
+            if path.is_file() and ".git" not in path.relative_to(self.path).parts
+        }
+
+    def run(
+        self,
+        *command: str,
+        timeout: float = 600,
+        check: bool = True,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        """Run ``command`` in the project as a user would; raise with its output on failure."""
+        result = subprocess.run(
+            command,
+            cwd=cwd or self.path,
+            env=env or user_environment(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"{' '.join(command)} exited {result.returncode} in {cwd or self.path}\n"
+                f"--- stdout ---\n{result.stdout[-6000:]}\n--- stderr ---\n{result.stderr[-6000:]}"
+            )
+        return result
+
+    def make(self, *targets: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+        """Run ``make`` targets in the project."""
+        if not shutil.which("make"):
+            pytest.skip("GNU make is not installed on this machine")
+        return self.run("make", *targets, timeout=timeout)
+
+    @property
+    def python(self) -> Path:
+        """The interpreter of the project's environment (created by ``make install``)."""
+        return self.path / ".venv" / "bin" / "python"
+
+
+def bake(output_dir: Path, **answers: object) -> BakedProject:
+    """Render the template into ``output_dir`` without prompting and return the project."""
+    path = Path(
+        cookiecutter(
+            str(TEMPLATE_DIR),
+            no_input=True,
+            output_dir=str(output_dir),
+            extra_context=answers,
+        )
+    )
+    record = json.loads((path / ".cruft.json").read_text(encoding="utf-8"))
+    return BakedProject(path=path, answers=record["context"]["cookiecutter"])

@@ -1,0 +1,273 @@
+"""Static checks of every named combination: files, rendering, syntax, lint, consistency.
+
+Fast (no environment is created): one bake per combination, shared by its checks.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shutil
+import subprocess
+import sys
+from itertools import combinations as pairs_of
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from baking import TEMPLATE_DIR, BakedProject, bake
+from combinations import COMBINATIONS, OPTIONS
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+COMMON_FILES = {
+    ".cruft.json",
+    ".gitignore",
+    ".pre-commit-config.yaml",
+    ".python-version",
+    "Makefile",
+    "README.md",
+    "pyproject.toml",
+    "data/external/.gitkeep",
+    "data/interim/.gitkeep",
+    "data/processed/.gitkeep",
+    "data/raw/.gitkeep",
+    "docs/getting-started.md",
+    "models/.gitkeep",
+    "reports/figures/.gitkeep",
+}
+
+MANAGER_FILES = {
+    "uv": set(),
+    "venv": {"requirements.txt", "requirements-dev.txt"},
+    "poetry": {"poetry.toml"},
+    "conda": {"environment.yml"},
+}
+
+
+GITHUB_EXPRESSION = re.compile(r"\$\{\{[^}]*\}\}")
+
+
+def expected_files(answers: dict[str, object]) -> set[str]:
+    files = COMMON_FILES | MANAGER_FILES[str(answers["environment_manager"])]
+    if answers["open_source_license"] != "none":
+        files.add("LICENSE")
+    if answers["include_ci"]:
+        files.add(".github/workflows/ci.yml")
+    return files
+
+
+@pytest.fixture(scope="module", params=sorted(COMBINATIONS))
+def project(request, tmp_path_factory) -> BakedProject:
+    return bake(tmp_path_factory.mktemp(request.param), **COMBINATIONS[request.param])
+
+
+def requirement_name(requirement: str) -> str:
+    """The normalised distribution name of a PEP 508 requirement or conda spec."""
+    name = re.split(r"[\s<>=!~;\[]", requirement.strip(), maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_combinations_are_pairwise():
+    for (first, first_values), (second, second_values) in pairs_of(OPTIONS.items(), 2):
+        met = {(combo[first], combo[second]) for combo in COMBINATIONS.values()}
+        missing = {(a, b) for a in first_values for b in second_values} - met
+        assert not missing, f"{first} x {second} never meet for {sorted(missing)}"
+
+
+def test_exact_set_of_files(project):
+    assert project.files() == expected_files(project.answers)
+
+
+def test_no_unrendered_jinja(project):
+    for relative in project.files():
+        text = (project.path / relative).read_text(encoding="utf-8")
+        text = GITHUB_EXPRESSION.sub("", text)  # ${{ ... }} belongs to GitHub Actions
+        for marker in ("{{", "{%", "{#", "cookiecutter."):
+            assert marker not in text, f"{marker!r} left in {relative}"
+
+
+def test_every_structured_file_parses(project):
+    for relative in sorted(project.files()):
+        path = project.path / relative
+        if path.suffix == ".toml":
+            tomllib.loads(path.read_text(encoding="utf-8"))
+        elif path.suffix in (".yaml", ".yml"):
+            yaml.safe_load(path.read_text(encoding="utf-8"))
+        elif path.suffix == ".json":
+            json.loads(path.read_text(encoding="utf-8"))
+        elif path.suffix == ".ipynb":
+            nbformat.validate(nbformat.read(path, as_version=4))
+        elif path.suffix == ".py":
+            ast.parse(path.read_text(encoding="utf-8"), filename=relative)
+
+
+def test_ruff_lint_and_format_pass(project):
+    for command in (["check", "--no-cache"], ["format", "--check", "--no-cache"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *command, "."],
+            cwd=project.path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def pyproject(project: BakedProject) -> dict:
+    return tomllib.loads(project.read("pyproject.toml"))
+
+
+def test_pyproject_metadata_follows_the_answers(project):
+    meta = pyproject(project)["project"]
+    assert meta["name"] == project.answers["repo_name"]
+    assert meta["description"] == project.answers["description"]
+    assert meta["authors"][0]["name"] == project.answers["author_name"]
+    version = str(project.answers["python_version"])
+    assert meta["requires-python"] == f">={version}"
+    license_ = project.answers["open_source_license"]
+    assert meta.get("license") == (None if license_ == "none" else license_)
+
+
+def test_requires_python_accepts_the_chosen_and_newer_pythons(project):
+    from packaging.specifiers import SpecifierSet
+
+    spec = SpecifierSet(pyproject(project)["project"]["requires-python"])
+    chosen = str(project.answers["python_version"])
+    newer = [v for v in OPTIONS["python_version"] if float(v[2:]) >= float(chosen[2:])]
+    assert all(f"{v}.0" in spec for v in newer)
+    assert project.read(".python-version").strip() == chosen
+
+
+def test_environment_files_list_the_same_packages_as_pyproject(project):
+    data = pyproject(project)
+    runtime = {requirement_name(r) for r in data["project"]["dependencies"]}
+    dev = {requirement_name(r) for r in data["dependency-groups"]["dev"]}
+    assert {"mlflow", "scikit-learn", "pytest", "ruff", "nbstripout"} <= runtime | dev
+    manager = project.answers["environment_manager"]
+    if manager == "venv":
+        def listed(name: str) -> dict[str, str]:
+            lines = project.read(name).splitlines()
+            return {
+                requirement_name(line): line.strip()
+                for line in lines
+                if line.strip() and not line.startswith(("#", "-"))
+            }
+
+        assert set(listed("requirements.txt")) == runtime
+        assert set(listed("requirements-dev.txt")) == dev
+        assert set(listed("requirements.txt").values()) == set(data["project"]["dependencies"])
+        assert "-r requirements.txt" in project.read("requirements-dev.txt")
+        assert "-e ." in project.read("requirements-dev.txt")
+    elif manager == "conda":
+        env = yaml.safe_load(project.read("environment.yml"))
+        assert env["channels"] == ["conda-forge", "nodefaults"]
+        conda = [d for d in env["dependencies"] if isinstance(d, str)]
+        pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+        assert f"python={project.answers['python_version']}" in conda
+        assert {requirement_name(d) for d in conda} - {"python", "pip"} == runtime
+        assert "--editable ." in pip
+        assert {requirement_name(d) for d in pip if not d.startswith("-")} == dev
+    elif manager == "poetry":
+        assert pyproject(project)["build-system"]["build-backend"] == "poetry.core.masonry.api"
+        assert "tool" in data
+        assert "source" not in data["tool"].get("poetry", {}), "test-only Poetry source shipped"
+
+
+def test_license_matches_the_choice(project):
+    choice = project.answers["open_source_license"]
+    first_line = {"MIT": "MIT License", "BSD-3-Clause": "BSD 3-Clause License"}
+    if choice == "none":
+        assert not project.has_file("LICENSE")
+    elif choice == "Apache-2.0":
+        assert "Apache License" in project.read("LICENSE").splitlines()[0]
+    else:
+        assert project.read("LICENSE").splitlines()[0] == first_line[choice]
+        assert str(project.answers["author_name"]) in project.read("LICENSE")
+
+
+def test_ci_workflow_installs_with_the_chosen_manager(project):
+    if not project.answers["include_ci"]:
+        assert not project.has_file(".github/workflows/ci.yml")
+        return
+    workflow = yaml.safe_load(project.read(".github/workflows/ci.yml"))
+    steps = workflow["jobs"]["check"]["steps"]
+    commands = " ".join(step.get("run", "") for step in steps)
+    for target in ("make install", "make lint", "make test"):
+        assert target in commands
+    assert "${{ github.workflow }}" in workflow["concurrency"]["group"]
+    uses = " ".join(step.get("uses", "") for step in steps)
+    expected_action = {
+        "uv": "setup-uv",
+        "venv": "setup-python",
+        "poetry": "setup-python",
+        "conda": "setup-miniconda",
+    }[str(project.answers["environment_manager"])]
+    assert expected_action in uses
+
+
+def git(project: BakedProject, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", *args], cwd=project.path, capture_output=True, text=True, check=False
+    )
+
+
+def test_initial_commit_holds_every_file(project):
+    assert git(project, "status", "--porcelain").stdout == ""
+    committed = set(git(project, "ls-files").stdout.split())
+    assert committed == project.files()
+
+
+def test_gitignore_keeps_the_skeleton_and_hides_data_models_and_secrets(project):
+    kept = [".env.example", "data/raw/.gitkeep", "data/processed/.gitkeep", "models/.gitkeep"]
+    hidden = [
+        ".env",
+        "data/raw/customers.csv",
+        "data/processed/nested/part-0.parquet",
+        "models/model.pkl",
+        "mlflow.db",
+        "mlruns/0/meta.yaml",
+        "mlartifacts/1/model.skops",
+        "notebooks/.ipynb_checkpoints/x.ipynb",
+        ".venv/bin/python",
+        "src/pkg/__pycache__/m.cpython-311.pyc",
+    ]
+    for path in kept:
+        assert git(project, "check-ignore", "--no-index", "-q", path).returncode == 1, path
+    for path in hidden:
+        assert git(project, "check-ignore", "--no-index", "-q", path).returncode == 0, path
+
+
+def test_makefile_help_is_the_default_and_lists_the_targets(project):
+    if not shutil.which("make"):
+        pytest.skip("GNU make is not installed")
+    output = subprocess.run(
+        ["make"], cwd=project.path, capture_output=True, text=True, check=True
+    ).stdout
+    for target in ("help", "install", "test", "lint", "format", "hooks", "train", "ui", "clean"):
+        assert re.search(rf"^\s+{target}\s+\S", output, re.MULTILINE), target
+
+
+def test_answers_regenerate_the_same_project(project, tmp_path):
+    """The recorded answers are enough to bake the project again, file for file."""
+    answers = json.loads(project.read(".cruft.json"))["context"]["cookiecutter"]
+    replayed = bake(tmp_path, **{k: v for k, v in answers.items() if not k.startswith("_")})
+    assert replayed.files() == project.files()
+    for relative in project.files() - {".cruft.json"}:
+        assert replayed.read(relative) == project.read(relative), relative
+
+
+def test_template_lists_every_option_value():
+    declared = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
+    for option, values in OPTIONS.items():
+        declared_values = declared[option]
+        if isinstance(declared_values, bool):
+            assert set(values) == {True, False}
+        else:
+            assert set(values) == set(declared_values), option
