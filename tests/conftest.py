@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from baking import TEMPLATE_DIR
+from baking import CURRENT_PYTHON, TEMPLATE_DIR, BakedProject, bake
+from combinations import OPTIONS
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -50,3 +51,41 @@ def pre_gen() -> ModuleType:
 @pytest.fixture(scope="session")
 def post_gen() -> ModuleType:
     return load_hook("post_gen_project")
+
+
+REAL_ENVIRONMENT_MANAGERS = ("uv", "venv", "poetry")
+
+
+def add_test_only_poetry_source(project: BakedProject) -> None:
+    """Point Poetry at the package index's simple API (this machine's index has no JSON API).
+
+    Done in the baked copy only: the shipped template must not contain it.
+    """
+    project.run(
+        "poetry", "source", "add", "--priority=primary", "index-simple", "https://pypi.org/simple/"
+    )
+
+
+@pytest.fixture(scope="session")
+def installed_project(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], BakedProject]:
+    """Return a function giving, per environment manager, one project installed with
+    ``make install`` exactly as its README says; created once and shared by the session."""
+    if CURRENT_PYTHON not in OPTIONS["python_version"]:
+        pytest.skip(f"the tests run on Python {CURRENT_PYTHON}, which the template does not offer")
+    projects: dict[str, BakedProject] = {}
+
+    def get(manager: str) -> BakedProject:
+        if manager not in projects:
+            project = bake(
+                tmp_path_factory.mktemp(f"installed-{manager}"),
+                project_name=f"Env Check {manager}",
+                environment_manager=manager,
+                python_version=CURRENT_PYTHON,
+            )
+            if manager == "poetry":
+                add_test_only_poetry_source(project)
+            project.make("install")
+            projects[manager] = project
+        return projects[manager]
+
+    return get

@@ -12,7 +12,6 @@ import shutil
 import subprocess
 import sys
 from itertools import combinations as pairs_of
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -152,6 +151,7 @@ def test_environment_files_list_the_same_packages_as_pyproject(project):
     assert {"mlflow", "scikit-learn", "pytest", "ruff", "nbstripout"} <= runtime | dev
     manager = project.answers["environment_manager"]
     if manager == "venv":
+
         def listed(name: str) -> dict[str, str]:
             lines = project.read(name).splitlines()
             return {

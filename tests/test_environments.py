@@ -1,0 +1,101 @@
+"""Real environments: each manager installs the project as its README says, and it is green.
+
+Slow: creates one environment per manager (uv, venv + pip, Poetry), shared by the tests.
+conda cannot be installed on the machines these tests run on: its environment.yml is
+checked statically in test_generated_files.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import nbformat
+import pytest
+from conftest import REAL_ENVIRONMENT_MANAGERS
+
+from baking import CURRENT_PYTHON, bake
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(params=REAL_ENVIRONMENT_MANAGERS)
+def project(request, installed_project):
+    return installed_project(request.param)
+
+
+def test_make_install_creates_the_environment_and_the_git_hooks(project):
+    version = project.run(str(project.python), "-c", "import sys; print(sys.version)").stdout
+    assert version.startswith(CURRENT_PYTHON + ".")
+    project.run(str(project.python), "-c", f"import {project.module_name}")
+    hook = project.path / ".git" / "hooks" / "pre-commit"
+    assert hook.is_file()
+    assert "pre-commit" in hook.read_text()
+
+
+def test_generated_test_suite_passes(project):
+    result = project.make("test")
+    summary = result.stdout.strip().splitlines()[-1]
+    assert re.search(r"\d+ passed", summary), result.stdout[-3000:]
+    assert "failed" not in summary
+    assert "error" not in summary
+
+
+def test_make_lint_passes(project):
+    project.make("lint")
+
+
+def test_every_git_hook_passes_on_the_fresh_project(project):
+    result = project.make("hooks")
+    assert "Passed" in result.stdout
+    assert "Failed" not in result.stdout
+
+
+def test_committed_notebook_has_no_outputs(installed_project):
+    """Commit a notebook with outputs through the real git hooks: the commit holds none."""
+    project = installed_project("uv")
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("print('hello')", execution_count=3)
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="hello\n")]
+    notebook.cells = [cell]
+    notebook.metadata["language_info"] = {"name": "python", "version": "3.11.7"}
+    path = project.path / "notebooks" / "scratch-with-outputs.ipynb"
+    nbformat.write(notebook, path)
+
+    project.run("git", "add", str(path))
+    first = project.run("git", "commit", "-m", "Add a notebook", check=False)
+    assert first.returncode != 0, "nbstripout should have modified the notebook"
+    assert "nbstripout" in first.stdout + first.stderr
+    project.run("git", "add", str(path))
+    project.run("git", "commit", "-m", "Add a notebook")
+
+    committed = json.loads(
+        project.run("git", "show", "HEAD:notebooks/scratch-with-outputs.ipynb").stdout
+    )
+    (code_cell,) = committed["cells"]
+    assert code_cell["outputs"] == []
+    assert code_cell["execution_count"] is None
+    assert "version" not in committed["metadata"].get("language_info", {})
+    assert project.run("git", "status", "--porcelain").stdout.strip() == ""
+
+
+def test_hooks_refuse_a_private_key(installed_project):
+    project = installed_project("uv")
+    secret = project.path / "deploy_key"
+    secret.write_text("-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----\n")
+    project.run("git", "add", "deploy_key")
+    result = project.run("git", "commit", "-m", "oops", check=False)
+    assert result.returncode != 0
+    assert "private key" in (result.stdout + result.stderr).lower()
+    project.run("git", "rm", "--cached", "-q", "deploy_key")
+    secret.unlink()
+
+
+def test_uninstalled_interpreter_gives_a_clear_message(tmp_path):
+    """`make install` with a missing interpreter names it and how to pass another one."""
+    project = bake(tmp_path, environment_manager="venv")
+    result = project.run("make", "install", "PYTHON=python9.99", check=False)
+    assert result.returncode != 0
+    assert "python9.99 not found" in result.stdout + result.stderr
+    assert "make install PYTHON=" in result.stdout + result.stderr
+    assert not (project.path / ".venv").exists()
