@@ -106,18 +106,6 @@ def init_git(root: Path, template: str) -> str:
     git(root, "-c", "init.defaultBranch=main", "init")
     git(root, "add", "--all")
     # useConfigOnly: never commit under an identity git guessed from the host name.
-    has_identity = all(
-        git(root, "-c", "user.useConfigOnly=true", "var", ident).returncode == 0
-        for ident in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT")
-    )
-    if not has_identity:
-        return (
-            "initialised a git repository and staged all files, but git has no user "
-            "identity, so the initial commit was skipped. Run: git config --global "
-            'user.name "Your Name"; git config --global user.email you@example.com; '
-            'git commit -m "Initial commit"'
-        )
-    message = f"Initial commit from the {template} template"
     committed = git(
         root,
         "-c",
@@ -128,11 +116,18 @@ def init_git(root: Path, template: str) -> str:
         "--quiet",
         "--no-verify",
         "-m",
-        message,
+        f"Initial commit from the {template} template",
     )
-    if committed.returncode != 0:
-        return f"initialised a git repository; the initial commit failed: {committed.stderr}"
-    return "initialised a git repository with an initial commit on branch main."
+    if committed.returncode == 0:
+        return "initialised a git repository with an initial commit on branch main."
+    if git(root, "-c", "user.useConfigOnly=true", "var", "GIT_COMMITTER_IDENT").returncode:
+        return (
+            "initialised a git repository and staged all files, but git has no user "
+            "identity, so the initial commit was skipped. Run: git config --global "
+            'user.name "Your Name"; git config --global user.email you@example.com; '
+            'git commit -m "Initial commit"'
+        )
+    return f"initialised a git repository; the initial commit failed: {committed.stderr}"
 
 
 def main(answers: dict[str, object]) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -15,17 +16,37 @@ from combinations import OPTIONS
 
 
 @pytest.fixture(autouse=True, scope="session")
-def isolated_git_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Give git a known identity and ignore the machine's own git configuration."""
-    config = tmp_path_factory.mktemp("git") / "gitconfig"
-    config.write_text(
+def isolated_machine_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Keep every write of the tests (and of the tools they run) in pytest's temp folder.
+
+    git gets a known identity and ignores the machine's configuration; cookiecutter's
+    replay files and its hook scripts, and other tools' temp files, go to the session
+    folder instead of the home directory and /tmp.
+    """
+    root = tmp_path_factory.mktemp("machine")
+    gitconfig = root / "gitconfig"
+    gitconfig.write_text(
         "[user]\n\tname = Template Tests\n\temail = tests@example.com\n"
         "[init]\n\tdefaultBranch = main\n"
     )
-    saved = {key: os.environ.get(key) for key in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM")}
-    os.environ["GIT_CONFIG_GLOBAL"] = str(config)
-    os.environ["GIT_CONFIG_NOSYSTEM"] = "1"
-    yield config
+    cookiecutter_config = root / "cookiecutter.yaml"
+    cookiecutter_config.write_text(
+        f"cookiecutters_dir: {root / 'cookiecutters'}\nreplay_dir: {root / 'replay'}\n"
+    )
+    scratch = root / "tmp"
+    scratch.mkdir()
+    overrides = {
+        "GIT_CONFIG_GLOBAL": str(gitconfig),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "COOKIECUTTER_CONFIG": str(cookiecutter_config),
+        "TMPDIR": str(scratch),
+    }
+    saved = {key: os.environ.get(key) for key in overrides}
+    saved_tempdir = tempfile.tempdir
+    os.environ.update(overrides)
+    tempfile.tempdir = str(scratch)
+    yield root
+    tempfile.tempdir = saved_tempdir
     for key, value in saved.items():
         if value is None:
             os.environ.pop(key, None)

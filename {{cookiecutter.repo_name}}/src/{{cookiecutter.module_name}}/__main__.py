@@ -1,0 +1,5 @@
+"""Entry point for ``python -m`` (see :mod:`.cli`)."""
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,108 @@
+"""Find building blocks by short name or import path, and build them from a config.
+
+A config's ``type`` is either one of the short names below or the import path of any
+subclass of the matching base class, e.g. ``my_package.datasets.ChurnDataset``. Adding a
+block therefore means writing one class and naming it in a config: the flow never changes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from typing import TYPE_CHECKING, Any
+
+from .config import BlockSpec, ConfigError
+
+if TYPE_CHECKING:
+    from .datasets import Dataset
+    from .evaluation import Evaluator
+    from .models import Model
+
+# Short names accepted as `type:` in configs, relative to this package.
+BUILT_IN: dict[str, dict[str, str]] = {
+    "dataset": {
+        "sklearn": ".datasets.sklearn_bundled.SklearnDataset",
+        "file": ".datasets.tabular_file.TabularFileDataset",
+    },
+    "model": {
+        "sklearn": ".models.sklearn.SklearnModel",
+    },
+    "evaluator": {
+        "classification": ".evaluation.classification.ClassificationEvaluator",
+        "regression": ".evaluation.regression.RegressionEvaluator",
+    },
+}
+BASES = {
+    "dataset": ".datasets.base.Dataset",
+    "model": ".models.base.Model",
+    "evaluator": ".evaluation.base.Evaluator",
+}
+
+
+def import_object(path: str) -> Any:  # noqa: ANN401 - returns whatever the path names
+    """Return the object named by an import path such as ``package.module.ClassName``.
+
+    ``package.module:ClassName`` is accepted too, and a leading dot is relative to this
+    package (``.models.sklearn.SklearnModel``).
+    """
+    if path.startswith("."):
+        path = f"{__package__}{path}"
+    module_name, _, name = path.rpartition(":") if ":" in path else path.rpartition(".")
+    if not module_name or not name:
+        raise ConfigError(f"{path!r} is not an import path such as package.module.ClassName")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        raise ConfigError(f"Cannot import {path!r}: {error}") from error
+    try:
+        return getattr(module, name)
+    except AttributeError:
+        raise ConfigError(f"Module {module_name!r} has no attribute {name!r}") from None
+
+
+def resolve(kind: str, name: str) -> type:
+    """Return the class of a building block named in a config.
+
+    Args:
+        kind: ``dataset``, ``model`` or ``evaluator``.
+        name: A short name from :data:`BUILT_IN` or an import path.
+
+    Raises:
+        ConfigError: If the name is unknown or names something that is not a ``kind``.
+    """
+    path = BUILT_IN[kind].get(name, name)
+    if "." not in path and ":" not in path:
+        raise ConfigError(
+            f"Unknown {kind} {name!r}: use one of {', '.join(BUILT_IN[kind])} "
+            "or an import path such as package.module.ClassName"
+        )
+    block = import_object(path)
+    base = import_object(BASES[kind])
+    if not (isinstance(block, type) and issubclass(block, base)):
+        raise ConfigError(f"{kind} {name!r} is not a subclass of {base.__module__}.{base.__name__}")
+    return block
+
+
+def build(kind: str, spec: BlockSpec) -> Any:  # noqa: ANN401 - see the typed wrappers below
+    """Build the block a config describes, checking its options against the constructor."""
+    block = resolve(kind, spec.type)
+    try:
+        inspect.signature(block).bind(**spec.options)
+    except TypeError as error:
+        raise ConfigError(f"Bad options for {kind} {spec.type!r} {spec.options}: {error}") from None
+    return block(**spec.options)
+
+
+def build_dataset(spec: BlockSpec) -> Dataset:
+    """Build the dataset of a config."""
+    return build("dataset", spec)
+
+
+def build_model(spec: BlockSpec) -> Model:
+    """Build the (unfitted) model of a config."""
+    return build("model", spec)
+
+
+def build_evaluator(spec: BlockSpec) -> Evaluator:
+    """Build the evaluator of a config."""
+    return build("evaluator", spec)

@@ -1,0 +1,19 @@
+"""Evaluator building blocks: subclass :class:`Evaluator` to add metrics (see its docstring).
+
+The metric functions need neither MLflow nor a model, e.g. for benchmarks or notebooks.
+"""
+
+from .base import Evaluation, Evaluator, check_predictions
+from .classification import ClassificationEvaluator, classification_metrics, confusion_matrix
+from .regression import RegressionEvaluator, regression_metrics
+
+__all__ = [
+    "ClassificationEvaluator",
+    "Evaluation",
+    "Evaluator",
+    "RegressionEvaluator",
+    "check_predictions",
+    "classification_metrics",
+    "confusion_matrix",
+    "regression_metrics",
+]

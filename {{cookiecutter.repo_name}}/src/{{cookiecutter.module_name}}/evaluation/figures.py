@@ -1,0 +1,98 @@
+"""Figures for error analysis, drawn without pyplot so they work in any process.
+
+Each function returns a :class:`matplotlib.figure.Figure`; MLflow saves it as a PNG and
+notebooks display it. Not using pyplot keeps no global state and needs no GUI backend.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+Curves = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def _figure(title: str, size: tuple[float, float] = (5.5, 4.5)) -> tuple[Figure, Axes]:
+    figure = Figure(figsize=size, layout="constrained")
+    axes = figure.add_subplot()
+    axes.set_title(title)
+    return figure, axes
+
+
+def confusion_matrix(matrix: np.ndarray, labels: np.ndarray) -> Figure:
+    """Counts of each (true, predicted) pair, the diagonal being the correct predictions."""
+    figure, axes = _figure("Confusion matrix")
+    image = axes.imshow(matrix, cmap="Blues")
+    figure.colorbar(image, ax=axes)
+    ticks = np.arange(len(labels))
+    names = [str(label) for label in labels]
+    axes.set_xticks(ticks, names, rotation=45 if len(names) > 4 else 0)
+    axes.set_yticks(ticks, names)
+    axes.set_xlabel("Predicted label")
+    axes.set_ylabel("True label")
+    threshold = matrix.max() / 2
+    for (row, column), count in np.ndenumerate(matrix):
+        color = "white" if count > threshold else "black"
+        axes.text(column, row, str(count), ha="center", va="center", color=color)
+    return figure
+
+
+def roc_curves(curves: Curves) -> Figure:
+    """ROC curve of each class (is-positive mask and score per row), with the chance line."""
+    from sklearn.metrics import auc, roc_curve
+
+    figure, axes = _figure("ROC curve")
+    for label, (is_positive, score) in curves.items():
+        false_positive_rate, true_positive_rate, _ = roc_curve(is_positive, score)
+        area = auc(false_positive_rate, true_positive_rate)
+        axes.plot(false_positive_rate, true_positive_rate, label=f"{label} (AUC {area:.3f})")
+    axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
+    axes.set_xlabel("False positive rate")
+    axes.set_ylabel("True positive rate")
+    axes.legend(loc="lower right")
+    return figure
+
+
+def precision_recall_curves(curves: Curves) -> Figure:
+    """Precision-recall curve of each class, with its positive rate as the chance level."""
+    from sklearn.metrics import average_precision_score, precision_recall_curve
+
+    figure, axes = _figure("Precision-recall curve")
+    for label, (is_positive, score) in curves.items():
+        precision, recall, _ = precision_recall_curve(is_positive, score)
+        average_precision = average_precision_score(is_positive, score)
+        axes.plot(recall, precision, label=f"{label} (AP {average_precision:.3f})")
+        axes.axhline(is_positive.mean(), linestyle=":", color="grey")
+    axes.set_xlabel("Recall")
+    axes.set_ylabel("Precision")
+    axes.legend(loc="lower left")
+    return figure
+
+
+def predicted_vs_actual(y_true: np.ndarray, y_pred: np.ndarray) -> Figure:
+    """Predictions against true values; perfect predictions lie on the diagonal."""
+    figure, axes = _figure("Predicted vs actual")
+    axes.scatter(y_true, y_pred, s=12, alpha=0.6)
+    low, high = min(y_true.min(), y_pred.min()), max(y_true.max(), y_pred.max())
+    axes.plot([low, high], [low, high], linestyle="--", color="grey", label="perfect")
+    axes.set_xlabel("Actual")
+    axes.set_ylabel("Predicted")
+    axes.legend(loc="upper left")
+    return figure
+
+
+def residuals(y_true: np.ndarray, y_pred: np.ndarray) -> Figure:
+    """Residuals (actual - predicted) against predictions, and their distribution."""
+    figure = Figure(figsize=(9, 4), layout="constrained")
+    figure.suptitle("Residuals (actual - predicted)")
+    scatter_axes, histogram_axes = figure.subplots(1, 2)
+    errors = y_true - y_pred
+    scatter_axes.scatter(y_pred, errors, s=12, alpha=0.6)
+    scatter_axes.axhline(0, linestyle="--", color="grey")
+    scatter_axes.set_xlabel("Predicted")
+    scatter_axes.set_ylabel("Residual")
+    histogram_axes.hist(errors, bins="auto")
+    histogram_axes.set_xlabel("Residual")
+    histogram_axes.set_ylabel("Rows")
+    return figure

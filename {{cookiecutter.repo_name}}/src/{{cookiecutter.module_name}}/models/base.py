@@ -1,0 +1,112 @@
+"""The model building block: something that is fitted, predicts and is stored in MLflow."""
+
+from __future__ import annotations
+
+import inspect
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    from mlflow.models import ModelInfo, ModelSignature
+
+
+class Model(ABC):
+    """A trainable model, modelled on scikit-learn's estimator API.
+
+    A subclass must implement :meth:`fit` and :meth:`predict`. Everything else has a default:
+
+    - :meth:`predict_proba` returns None (no scores): override it for classifiers so the
+      evaluator can report ROC AUC and log loss;
+    - :meth:`get_params` returns the constructor arguments, found by name as in
+      scikit-learn: store each ``__init__`` argument in an attribute of the same name;
+    - :meth:`log` and :meth:`load` store the whole object as an MLflow ``pyfunc`` model
+      (serialised with cloudpickle); override them to use a native MLflow flavor instead,
+      as :class:`~.sklearn.SklearnModel` does.
+
+    Example, a baseline that always predicts the most frequent class::
+
+        class MajorityClass(Model):
+            def fit(self, features, target):
+                self.majority_ = target.mode()[0]
+                return self
+
+            def predict(self, features):
+                return np.full(len(features), self.majority_)
+
+    Name it in a config with ``model.type: my_package.models.MajorityClass``.
+    """
+
+    @abstractmethod
+    def fit(self, features: pd.DataFrame, target: pd.Series) -> Model:
+        """Learn from the training rows and return ``self``."""
+
+    @abstractmethod
+    def predict(self, features: pd.DataFrame) -> np.ndarray:
+        """Return one prediction per row of ``features``."""
+
+    def predict_proba(self, features: pd.DataFrame) -> np.ndarray | None:
+        """Return class probabilities, shape (n_rows, n_classes), or None if unavailable.
+
+        Columns follow the sorted class labels, as in scikit-learn's ``predict_proba``.
+        """
+        return None
+
+    def get_params(self) -> dict[str, Any]:
+        """Return the constructor arguments, read from the attributes of the same name."""
+        signature = inspect.signature(type(self).__init__)
+        return {
+            name: getattr(self, name)
+            for name, parameter in signature.parameters.items()
+            if name != "self"
+            and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
+            and hasattr(self, name)
+        }
+
+    def log(
+        self,
+        name: str,
+        *,
+        signature: ModelSignature | None = None,
+        input_example: pd.DataFrame | None = None,
+        registered_model_name: str | None = None,
+    ) -> ModelInfo:
+        """Log the fitted model to the active MLflow run and optionally register it.
+
+        Args:
+            name: Name of the model within the run, e.g. ``model``.
+            signature: Input and output schema, checked when the model is served.
+            input_example: A few input rows stored with the model.
+            registered_model_name: Register the model under this name (None: do not register).
+
+        Returns:
+            MLflow's description of the logged model (``model_uri``, ``model_id``, version...).
+        """
+        import mlflow.pyfunc
+
+        from .pyfunc import PyfuncAdapter
+
+        return mlflow.pyfunc.log_model(
+            name=name,
+            python_model=PyfuncAdapter(self),
+            signature=signature,
+            input_example=input_example,
+            registered_model_name=registered_model_name,
+            pip_requirements=mlflow.pyfunc.get_default_pip_requirements(),
+        )
+
+    @classmethod
+    def load(cls, model_uri: str) -> Model:
+        """Load a model logged by :meth:`log`, e.g. from ``models:/name@candidate``."""
+        import mlflow.pyfunc
+
+        model = mlflow.pyfunc.load_model(model_uri).unwrap_python_model().model
+        if not isinstance(model, cls):
+            raise TypeError(f"{model_uri} holds a {type(model).__name__}, not a {cls.__name__}")
+        return model
+
+    def __repr__(self) -> str:
+        """Show the class and its parameters, as scikit-learn does."""
+        params = ", ".join(f"{key}={value!r}" for key, value in self.get_params().items())
+        return f"{type(self).__name__}({params})"

@@ -1,0 +1,24 @@
+"""Adapter that lets MLflow's ``pyfunc`` flavor store and serve any :class:`~.base.Model`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mlflow.pyfunc
+import pandas as pd
+
+from .base import Model
+
+
+class PyfuncAdapter(mlflow.pyfunc.PythonModel):
+    """Wraps a fitted model so ``mlflow.pyfunc`` can serialise, load and serve it."""
+
+    def __init__(self, model: Model) -> None:
+        """Keep the fitted model; it is serialised with the adapter."""
+        self.model = model
+
+    def predict(
+        self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
+    ) -> Any:
+        """Predict with the wrapped model (called by ``pyfunc`` and model serving)."""
+        return self.model.predict(model_input)

@@ -1,0 +1,80 @@
+"""What a run needs to be reproduced: the code version and the software environment."""
+
+from __future__ import annotations
+
+import platform
+import shutil
+import subprocess
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+# Files that pin the environment, whichever environment manager the project uses.
+ENVIRONMENT_FILES = (
+    "uv.lock",
+    "poetry.lock",
+    "requirements*.txt",
+    "environment.yml",
+    "pyproject.toml",
+)
+
+
+@dataclass(frozen=True)
+class GitState:
+    """The commit the code is at and whether the working tree differs from it.
+
+    Attributes:
+        commit: The full commit hash, or None outside a git repository.
+        dirty: Whether tracked or untracked (not ignored) files changed since the commit.
+        diff: The uncommitted changes to tracked files (``git diff HEAD``).
+    """
+
+    commit: str | None
+    dirty: bool | None
+    diff: str = ""
+
+
+def git_state(root: Path) -> GitState:
+    """Describe the git state of the repository containing ``root``."""
+    if shutil.which("git") is None:
+        return GitState(commit=None, dirty=None)
+    commit = _git(root, "rev-parse", "HEAD")
+    if commit is None:
+        return GitState(commit=None, dirty=None)
+    status = _git(root, "status", "--porcelain") or ""
+    diff = _git(root, "diff", "HEAD") if status else ""
+    return GitState(commit=commit, dirty=bool(status), diff=diff or "")
+
+
+def _git(root: Path, *args: str) -> str | None:
+    result = subprocess.run(
+        ["git", *args], cwd=root, capture_output=True, text=True, check=False
+    )
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def source_tags(state: GitState) -> dict[str, str]:
+    """Return run tags for the code version (MLflow's UI shows the commit tag)."""
+    tags = {"git.dirty": "unknown" if state.dirty is None else str(state.dirty).lower()}
+    if state.commit:
+        tags["mlflow.source.git.commit"] = state.commit
+    return tags
+
+
+def runtime_tags() -> dict[str, str]:
+    """Return run tags for the interpreter and the operating system."""
+    return {"python.version": platform.python_version(), "platform": platform.platform()}
+
+
+def environment_files(root: Path) -> list[Path]:
+    """Return the lock and requirement files present at the project root."""
+    found = {path for pattern in ENVIRONMENT_FILES for path in root.glob(pattern)}
+    return sorted(path for path in found if path.is_file())
+
+
+def installed_packages() -> str:
+    """Return ``name==version`` of every installed distribution, one per line."""
+    versions = {
+        (dist.metadata["Name"] or "").lower(): dist.version for dist in metadata.distributions()
+    }
+    return "".join(f"{name}=={version}\n" for name, version in sorted(versions.items()) if name)
