@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
 import sys
@@ -13,13 +12,9 @@ from pathlib import Path
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
-
-def user_environment(**overrides: str) -> dict[str, str]:
-    """The environment of a user's shell: no active virtualenv, this one's tools on PATH."""
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
-    env["PATH"] = f"{env.get('PATH', '')}{os.pathsep}{BIN}"
-    env.update(overrides)
-    return env
+# The test harness knows how to run commands as a user would (no active virtualenv).
+sys.path.insert(0, str(TEMPLATE_DIR / "tests"))
+from baking import user_environment  # noqa: E402
 
 
 def run(command: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:

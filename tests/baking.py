@@ -33,7 +33,9 @@ def user_environment(**overrides: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")
+        # PYTHONDONTWRITEBYTECODE: users' shells compile bytecode once; without it
+        # every command in a generated project would recompile and look slow.
+        if key not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE")
     }
     env["PATH"] = (
         os.pathsep.join(

@@ -106,6 +106,9 @@ def installed_project(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str
             if manager == "poetry":
                 add_test_only_poetry_source(project)
             project.make("install")
+            # As the README asks: commit the lock file `make install` wrote (if any).
+            project.run("git", "add", "--all")
+            project.run("git", "commit", "--allow-empty", "-m", "Lock the environment")
             projects[manager] = project
         return projects[manager]
 

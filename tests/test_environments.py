@@ -76,7 +76,7 @@ def test_committed_notebook_has_no_outputs(installed_project):
     assert code_cell["outputs"] == []
     assert code_cell["execution_count"] is None
     assert "version" not in committed["metadata"].get("language_info", {})
-    assert project.run("git", "status", "--porcelain").stdout.strip() == ""
+    assert project.run("git", "status", "--porcelain", "notebooks").stdout.strip() == ""
 
 
 def test_hooks_refuse_a_private_key(installed_project):

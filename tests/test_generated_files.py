@@ -40,6 +40,51 @@ COMMON_FILES = {
     "docs/getting-started.md",
     "models/.gitkeep",
     "reports/figures/.gitkeep",
+    ".env.example",
+    "configs/classification.yaml",
+    "configs/regression.yaml",
+    "docs/building-blocks.md",
+    "docs/evaluation.md",
+    "docs/tracking.md",
+    "notebooks/01-explore-runs.ipynb",
+    "tests/conftest.py",
+    "tests/test_blocks.py",
+    "tests/test_classification_metrics.py",
+    "tests/test_cli.py",
+    "tests/test_config.py",
+    "tests/test_datasets.py",
+    "tests/test_flow.py",
+    "tests/test_models.py",
+    "tests/test_provenance.py",
+    "tests/test_regression_metrics.py",
+    "tests/test_tracking.py",
+}
+
+PACKAGE_FILES = {
+    "__init__.py",
+    "__main__.py",
+    "blocks.py",
+    "cli.py",
+    "config.py",
+    "flow.py",
+    "paths.py",
+    "provenance.py",
+    "tracking.py",
+    "datasets/__init__.py",
+    "datasets/base.py",
+    "datasets/sklearn_bundled.py",
+    "datasets/split.py",
+    "datasets/tabular_file.py",
+    "evaluation/__init__.py",
+    "evaluation/base.py",
+    "evaluation/classification.py",
+    "evaluation/figures.py",
+    "evaluation/regression.py",
+    "models/__init__.py",
+    "models/base.py",
+    "models/pipelines.py",
+    "models/pyfunc.py",
+    "models/sklearn.py",
 }
 
 MANAGER_FILES = {
@@ -54,7 +99,9 @@ GITHUB_EXPRESSION = re.compile(r"\$\{\{[^}]*\}\}")
 
 
 def expected_files(answers: dict[str, object]) -> set[str]:
-    files = COMMON_FILES | MANAGER_FILES[str(answers["environment_manager"])]
+    package = f"src/{answers['module_name']}"
+    files = COMMON_FILES | {f"{package}/{name}" for name in PACKAGE_FILES}
+    files |= MANAGER_FILES[str(answers["environment_manager"])]
     if answers["open_source_license"] != "none":
         files.add("LICENSE")
     if answers["include_ci"]:
@@ -250,7 +297,19 @@ def test_makefile_help_is_the_default_and_lists_the_targets(project):
     output = subprocess.run(
         ["make"], cwd=project.path, capture_output=True, text=True, check=True
     ).stdout
-    for target in ("help", "install", "test", "lint", "format", "hooks", "train", "ui", "clean"):
+    targets = (
+        "help",
+        "install",
+        "test",
+        "lint",
+        "format",
+        "hooks",
+        "train",
+        "evaluate",
+        "ui",
+        "clean",
+    )
+    for target in targets:
         assert re.search(rf"^\s+{target}\s+\S", output, re.MULTILINE), target
 
 

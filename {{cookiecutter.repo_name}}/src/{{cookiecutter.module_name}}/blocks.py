@@ -79,18 +79,25 @@ def resolve(kind: str, name: str) -> type:
     block = import_object(path)
     base = import_object(BASES[kind])
     if not (isinstance(block, type) and issubclass(block, base)):
-        raise ConfigError(f"{kind} {name!r} is not a subclass of {base.__module__}.{base.__name__}")
+        raise ConfigError(
+            f"{kind} {name!r} is not a subclass of {base.__module__}.{base.__name__}"
+        )
     return block
 
 
 def build(kind: str, spec: BlockSpec) -> Any:  # noqa: ANN401 - see the typed wrappers below
-    """Build the block a config describes, checking its options against the constructor."""
+    """Build the block a config describes; options its class rejects are config errors."""
     block = resolve(kind, spec.type)
     try:
         inspect.signature(block).bind(**spec.options)
     except TypeError as error:
-        raise ConfigError(f"Bad options for {kind} {spec.type!r} {spec.options}: {error}") from None
-    return block(**spec.options)
+        raise ConfigError(
+            f"Bad options for {kind} {spec.type!r} {spec.options}: {error}"
+        ) from None
+    try:
+        return block(**spec.options)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"Cannot build {kind} {spec.type!r}: {error}") from error
 
 
 def build_dataset(spec: BlockSpec) -> Dataset:

@@ -12,6 +12,8 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+from .tracking import CANDIDATE_ALIAS, UI_PORT
+
 PROG = f"python -m {__package__}"
 
 EXAMPLES = f"""\
@@ -66,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve the MLflow UI for the project's store (or print the tracking "
         "server's address when MLFLOW_TRACKING_URI points at one).",
     )
-    ui.add_argument("--port", type=int, default=5000, help="port to listen on (default: 5000)")
+    ui.add_argument("--port", type=int, default=UI_PORT, help=f"port (default: {UI_PORT})")
     return parser
 
 
@@ -89,11 +91,8 @@ def _train(args: argparse.Namespace) -> int:
 
     summary = train(load_config(*_config_and_overrides(args.items)))
     _report(summary.run_id, summary.url, summary.tracking_uri)
-    if summary.registered_version:
-        print(
-            f"  Model: registered as version {summary.registered_version}, alias 'candidate' "
-            f"({summary.model_uri})"
-        )
+    if summary.registered_uri:
+        print(f"  Model: {summary.registered_uri}, alias '{CANDIDATE_ALIAS}'")
     return 0
 
 
@@ -141,7 +140,9 @@ def _config_and_overrides(items: Sequence[str]) -> tuple[str | None, list[str]]:
 
 
 def _report(run_id: str, url: str, tracking_uri: str) -> None:
-    where = "open" if tracking_uri.startswith(("http://", "https://")) else "run `make ui` and open"
+    where = (
+        "open" if tracking_uri.startswith(("http://", "https://")) else "run `make ui` and open"
+    )
     print(f"\nRun {run_id} finished.\n  See it: {where} {url}")
 
 

@@ -127,7 +127,9 @@ class ExperimentConfig:
         """Build a config from its YAML form, with a clear error for anything unusable."""
         where = f" in {source}" if source else ""
         _reject_unknown_keys("the config", raw, set(_TOP_LEVEL_KEYS))
-        missing = [key for key in ("experiment", "dataset", "model", "evaluator") if key not in raw]
+        missing = [
+            key for key in ("experiment", "dataset", "model", "evaluator") if key not in raw
+        ]
         if missing:
             raise ConfigError(f"Missing key(s){where}: {', '.join(missing)}")
         experiment = raw["experiment"]
@@ -135,7 +137,9 @@ class ExperimentConfig:
             raise ConfigError(f"'experiment' must be a non-empty name{where}, got {experiment!r}")
         registered_model = raw.get("registered_model")
         if registered_model is not None and not isinstance(registered_model, str):
-            raise ConfigError(f"'registered_model' must be a name{where}, got {registered_model!r}")
+            raise ConfigError(
+                f"'registered_model' must be a name{where}, got {registered_model!r}"
+            )
         return cls(
             experiment=experiment,
             dataset=BlockSpec.parse("dataset", raw["dataset"]),
@@ -212,12 +216,19 @@ def load_config(name: str | Path | None = None, overrides: Iterable[str] = ()) -
         The checked experiment config.
     """
     path = resolve_config_path(name)
-    raw = parse_yaml(path.read_text(encoding="utf-8")) or {}
+    return parse_config(path.read_text(encoding="utf-8"), overrides, source=path)
+
+
+def parse_config(
+    text: str, overrides: Iterable[str] = (), source: Path | None = None
+) -> ExperimentConfig:
+    """Build a config from YAML text, e.g. the ``config.yaml`` a run logged, and overrides."""
+    raw = parse_yaml(text) or {}
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path} must hold a YAML mapping, got {type(raw).__name__}")
+        raise ConfigError(f"{source or 'A config'} must hold a YAML mapping, not {raw!r}")
     for override in overrides:
         apply_override(raw, override)
-    return ExperimentConfig.from_dict(raw, source=path)
+    return ExperimentConfig.from_dict(raw, source=source)
 
 
 def apply_override(raw: dict[str, Any], override: str) -> None:
@@ -252,7 +263,7 @@ _YamlLoader.add_implicit_resolver(
 )
 
 
-def parse_yaml(text: str) -> Any:
+def parse_yaml(text: str) -> object:
     """Parse YAML safely; numbers such as ``0.5`` and ``1e-3`` become floats."""
     return yaml.load(text, Loader=_YamlLoader)  # a SafeLoader subclass: no arbitrary objects
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import blocks, provenance, tracking
+from .config import ConfigError
 from .datasets import content_digest, split_dataset
 from .paths import PROJECT_ROOT
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MODEL_NAME = "model"
+CONFIG_ARTIFACT = "config.yaml"
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class RunSummary:
         tracking_uri: The store the run is in.
         metrics: The metrics logged for the held-out rows.
         model_uri: The model that was logged (train) or evaluated (evaluate).
-        registered_version: The registry version created by the run, if any.
+        registered_uri: The registry version the run created, e.g. ``models:/name/3``.
     """
 
     run_id: str
@@ -55,7 +57,7 @@ class RunSummary:
     tracking_uri: str
     metrics: dict[str, float]
     model_uri: str
-    registered_version: str | None = None
+    registered_uri: str | None = None
 
     @property
     def url(self) -> str:
@@ -102,21 +104,21 @@ def train(config: ExperimentConfig) -> RunSummary:
             input_example=split.test_features.head(5),
             registered_model_name=config.registered_model,
         )
-        _log_evaluation(evaluation, split, predictions, scores, model_info.model_id, evaluation_data)
+        registered_uri = _set_candidate_alias(
+            config.registered_model, model_info.registered_model_version
+        )
 
-        version = model_info.registered_model_version
-        if config.registered_model and version is not None:
-            mlflow.MlflowClient().set_registered_model_alias(
-                config.registered_model, tracking.CANDIDATE_ALIAS, str(version)
-            )
-        logger.info("[6/6] Logged %d metrics and %d figures", len(evaluation.metrics), len(evaluation.figures))
+        logger.info("[6/6] Logging metrics, figures and predictions")
+        _log_evaluation(
+            evaluation, split, predictions, scores, model_info.model_id, evaluation_data
+        )
     return RunSummary(
         run_id=run.info.run_id,
         experiment_id=experiment_id,
         tracking_uri=uri,
         metrics=evaluation.metrics,
         model_uri=model_info.model_uri,
-        registered_version=None if version is None else str(version),
+        registered_uri=registered_uri,
     )
 
 
@@ -131,7 +133,7 @@ def evaluate(config: ExperimentConfig, model_uri: str | None = None) -> RunSumma
     """
     if model_uri is None:
         if not config.registered_model:
-            raise ValueError("The config has no registered_model: pass the model URI to evaluate")
+            raise ConfigError("The config has no registered_model: pass --model-uri")
         model_uri = f"models:/{config.registered_model}@{tracking.CANDIDATE_ALIAS}"
     dataset = blocks.build_dataset(config.dataset)
     evaluator = blocks.build_evaluator(config.evaluator)
@@ -153,8 +155,8 @@ def evaluate(config: ExperimentConfig, model_uri: str | None = None) -> RunSumma
         logger.info("[3/4] Evaluating on %d held-out rows", len(split.test_target))
         predictions, scores = _predict(model, split.test_features)
         evaluation = _evaluate(evaluator, split.test_target, predictions, scores)
+        logger.info("[4/4] Logging metrics, figures and predictions")
         _log_evaluation(evaluation, split, predictions, scores, model_id, evaluation_data)
-        logger.info("[4/4] Logged %d metrics and %d figures", len(evaluation.metrics), len(evaluation.figures))
     return RunSummary(
         run_id=run.info.run_id,
         experiment_id=experiment_id,
@@ -162,6 +164,16 @@ def evaluate(config: ExperimentConfig, model_uri: str | None = None) -> RunSumma
         metrics=evaluation.metrics,
         model_uri=model_uri,
     )
+
+
+def _set_candidate_alias(name: str | None, version: int | str | None) -> str | None:
+    """Point the ``candidate`` alias at the version a run registered; return its URI."""
+    if not name or version is None:
+        return None
+    import mlflow
+
+    mlflow.MlflowClient().set_registered_model_alias(name, tracking.CANDIDATE_ALIAS, str(version))
+    return f"models:/{name}/{version}"
 
 
 def _split(dataset: Dataset, config: ExperimentConfig) -> Split:
@@ -206,7 +218,7 @@ def _log_context(
             "split.test_rows": len(split.test_target),
         }
     )
-    mlflow.log_dict(config.to_dict(), "config.yaml")
+    mlflow.log_dict(config.to_dict(), CONFIG_ARTIFACT)  # parse_config() reads it back
     if config.source is not None:
         mlflow.set_tag("config_file", _relative(config.source))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import platform
 import shutil
 import subprocess
@@ -39,18 +40,17 @@ def git_state(root: Path) -> GitState:
     if shutil.which("git") is None:
         return GitState(commit=None, dirty=None)
     commit = _git(root, "rev-parse", "HEAD")
-    if commit is None:
+    if commit is None:  # not a repository, or no commit yet
         return GitState(commit=None, dirty=None)
-    status = _git(root, "status", "--porcelain") or ""
-    diff = _git(root, "diff", "HEAD") if status else ""
-    return GitState(commit=commit, dirty=bool(status), diff=diff or "")
+    dirty = bool((_git(root, "status", "--porcelain") or "").strip())
+    diff = (_git(root, "diff", "HEAD") or "") if dirty else ""
+    return GitState(commit=commit.strip(), dirty=dirty, diff=diff)
 
 
 def _git(root: Path, *args: str) -> str | None:
-    result = subprocess.run(
-        ["git", *args], cwd=root, capture_output=True, text=True, check=False
-    )
-    return result.stdout.strip() if result.returncode == 0 else None
+    """Return the output of a git command, or None if it failed."""
+    result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
+    return result.stdout if result.returncode == 0 else None
 
 
 def source_tags(state: GitState) -> dict[str, str]:
@@ -72,6 +72,7 @@ def environment_files(root: Path) -> list[Path]:
     return sorted(path for path in found if path.is_file())
 
 
+@functools.cache  # reading every package's metadata is slow; it does not change in a run
 def installed_packages() -> str:
     """Return ``name==version`` of every installed distribution, one per line."""
     versions = {

@@ -12,6 +12,7 @@ root, sends runs to a tracking server instead, with no code change. See docs/tra
 from __future__ import annotations
 
 import functools
+import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -85,7 +86,16 @@ def configure() -> str:
     if database is not None:
         _local_store(database)
     mlflow.set_tracking_uri(uri)
+    logging.getLogger("mlflow.utils.environment").addFilter(_without_unpinned_pip_warning)
     return uri
+
+
+def _without_unpinned_pip_warning(record: logging.LogRecord) -> bool:
+    """Hide MLflow's warning that pip is missing (uv environments have none): it is harmless.
+
+    MLflow only uses pip's version to pin pip in the ``conda.yaml`` stored with each model.
+    """
+    return "Failed to resolve installed pip version" not in record.getMessage()
 
 
 def set_experiment(name: str) -> str:
@@ -152,4 +162,5 @@ def ui_command(uri: str, port: int = UI_PORT) -> list[str]:
     if database is not None:
         artifacts = artifacts_folder(database).as_uri()
         command += ["--default-artifact-root", artifacts, "--artifacts-destination", artifacts]
-    return [*command, "--host", UI_HOST, "--port", str(port)]
+    # One worker is plenty for one person and starts faster than MLflow's default of four.
+    return [*command, "--host", UI_HOST, "--port", str(port), "--workers", "1"]

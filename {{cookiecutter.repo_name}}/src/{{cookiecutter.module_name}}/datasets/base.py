@@ -58,7 +58,9 @@ class Dataset(ABC):
                 f"but {len(target)} target values"
             )
         if not features.index.equals(target.index):
-            raise ValueError(f"{type(self).__name__}.load(): features and target have different indexes")
+            raise ValueError(
+                f"{type(self).__name__}.load(): features and target have different indexes"
+            )
         if target.name is None:
             target = target.rename("target")
         return features, target

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -37,13 +37,13 @@ class Evaluator(ABC):
 
     To add a metric, subclass an evaluator and extend :meth:`compute_metrics`::
 
-        class BalancedClassificationEvaluator(ClassificationEvaluator):
+        class BalancedEvaluator(ClassificationEvaluator):
             def compute_metrics(self, y_true, y_pred, y_score=None):
                 metrics = super().compute_metrics(y_true, y_pred, y_score)
                 metrics["balanced_accuracy"] = balanced_accuracy_score(y_true, y_pred)
                 return metrics
 
-    and name it in a config: ``evaluator.type: my_package.evaluation.BalancedClassificationEvaluator``.
+    and name it in a config: ``evaluator.type: my_package.evaluation.BalancedEvaluator``.
     """
 
     @abstractmethod
@@ -60,8 +60,8 @@ class Evaluator(ABC):
 
     def evaluate(
         self,
-        y_true: Sequence | np.ndarray | pd.Series,
-        y_pred: Sequence | np.ndarray | pd.Series,
+        y_true: ArrayLike,
+        y_pred: ArrayLike,
         y_score: np.ndarray | None = None,
     ) -> Evaluation:
         """Check the inputs, then compute the metrics and the figures.
@@ -79,9 +79,9 @@ class Evaluator(ABC):
 
 
 def check_predictions(
-    y_true: Sequence | np.ndarray | pd.Series,
-    y_pred: Sequence | np.ndarray | pd.Series,
-    y_score: Sequence | np.ndarray | None = None,
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    y_score: ArrayLike | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Return the inputs as NumPy arrays after checking they can be evaluated.
 
@@ -106,7 +106,7 @@ def check_predictions(
     return y_true, y_pred, y_score
 
 
-def _as_1d(name: str, values: Sequence | np.ndarray | pd.Series) -> np.ndarray:
+def _as_1d(name: str, values: ArrayLike) -> np.ndarray:
     array = np.asarray(values)
     if array.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")

@@ -1,10 +1,10 @@
 """Classification metrics, exact and fast, and the classification evaluator.
 
 The metrics equal scikit-learn's (``accuracy_score``, ``precision_score``, ``recall_score``,
-``f1_score`` with ``zero_division=0``, ``roc_auc_score``, ``log_loss``) but are derived from
-one pass over the data: the labels are encoded once, the confusion matrix is one
-``np.bincount`` and accuracy, precision, recall and F1 follow from it; ROC AUC is the
-Mann-Whitney statistic from sorted scores, summed in integers so it is exact.
+``f1_score`` with ``zero_division=0``, ``roc_auc_score``, ``log_loss``) and share their work
+instead of re-checking and re-encoding the data for each metric: the labels are encoded once,
+the confusion matrix is one ``np.bincount`` and accuracy, precision, recall and F1 follow from
+it; ROC AUC is the Mann-Whitney statistic from sorted scores, summed in integers so it is exact.
 """
 
 from __future__ import annotations

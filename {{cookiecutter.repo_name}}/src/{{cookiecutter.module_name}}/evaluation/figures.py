@@ -46,7 +46,7 @@ def roc_curves(curves: Curves) -> Figure:
     for label, (is_positive, score) in curves.items():
         false_positive_rate, true_positive_rate, _ = roc_curve(is_positive, score)
         area = auc(false_positive_rate, true_positive_rate)
-        axes.plot(false_positive_rate, true_positive_rate, label=f"{label} (AUC {area:.3f})")
+        axes.plot(false_positive_rate, true_positive_rate, label=f"class {label} (AUC {area:.3f})")
     axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
     axes.set_xlabel("False positive rate")
     axes.set_ylabel("True positive rate")
@@ -62,8 +62,8 @@ def precision_recall_curves(curves: Curves) -> Figure:
     for label, (is_positive, score) in curves.items():
         precision, recall, _ = precision_recall_curve(is_positive, score)
         average_precision = average_precision_score(is_positive, score)
-        axes.plot(recall, precision, label=f"{label} (AP {average_precision:.3f})")
-        axes.axhline(is_positive.mean(), linestyle=":", color="grey")
+        axes.plot(recall, precision, label=f"class {label} (AP {average_precision:.3f})")
+        axes.axhline(is_positive.mean(), linestyle=":", color="grey")  # a random classifier
     axes.set_xlabel("Recall")
     axes.set_ylabel("Precision")
     axes.legend(loc="lower left")

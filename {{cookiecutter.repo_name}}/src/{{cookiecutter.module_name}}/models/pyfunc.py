@@ -1,10 +1,10 @@
 """Adapter that lets MLflow's ``pyfunc`` flavor store and serve any :class:`~.base.Model`."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: MLflow reads the type hints of `predict` at runtime.
 from typing import Any
 
 import mlflow.pyfunc
+import numpy as np
 import pandas as pd
 
 from .base import Model
@@ -18,7 +18,10 @@ class PyfuncAdapter(mlflow.pyfunc.PythonModel):
         self.model = model
 
     def predict(
-        self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
-    ) -> Any:
+        self,
+        context: mlflow.pyfunc.PythonModelContext | None,
+        model_input: pd.DataFrame,
+        params: dict[str, Any] | None = None,
+    ) -> np.ndarray:
         """Predict with the wrapped model (called by ``pyfunc`` and model serving)."""
         return self.model.predict(model_input)

@@ -94,8 +94,8 @@ class SklearnModel(Model):
 
         serialization: dict[str, Any] = {"serialization_format": "skops"}
         try:
-            trusted = _untrusted_skops_types(self.estimator_)
-        except Exception as error:  # skops cannot store this object at all
+            trusted = _skops_types_to_trust(self.estimator_)
+        except Exception as error:  # skops cannot store or read back this object
             logger.warning(
                 "skops cannot serialise this estimator (%s); storing it with cloudpickle "
                 "instead, which can run code when loaded: only load it from a trusted store.",
@@ -141,16 +141,22 @@ def _seed_unset_random_states(estimator: BaseEstimator, seed: int) -> None:
         estimator.set_params(**unset)
 
 
-def _untrusted_skops_types(estimator: BaseEstimator) -> list[str]:
+def _skops_types_to_trust(estimator: BaseEstimator) -> list[str]:
     """Return the types in ``estimator`` that skops does not trust by default.
 
     They are the types of the object built from the project's own config and code, so
     trusting them when logging it is no more than running that code. MLflow records the list
     in the model, and loading checks the model against it.
+
+    Raises:
+        Exception: If skops cannot write the estimator or read it back (a lambda, say).
     """
     import skops.io
 
-    return skops.io.get_untrusted_types(data=skops.io.dumps(estimator))
+    data = skops.io.dumps(estimator)
+    untrusted = skops.io.get_untrusted_types(data=data)
+    skops.io.loads(data, trusted=untrusted)  # some objects are written but cannot be read
+    return untrusted
 
 
 @contextmanager

@@ -1,0 +1,269 @@
+"""The tracked experiment flow in real generated environments (uv and venv + pip).
+
+Slow: shares the installed projects of test_environments.py, trains the example
+experiment several times and reads the MLflow store back through MLflow's own client.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from baking import BakedProject, user_environment
+
+pytestmark = pytest.mark.slow
+
+TRACKED_MANAGERS = ("uv", "venv")
+STORE_QUERY = Path(__file__).with_name("store_query.py")
+RUN_FINISHED = re.compile(r"Run ([0-9a-f]{32}) finished")
+CLASSIFICATION_METRICS = {"accuracy", "precision", "recall", "f1", "roc_auc", "log_loss"}
+
+
+def store_uri(project: BakedProject) -> str:
+    return f"sqlite:///{project.path / 'mlflow.db'}"
+
+
+def read_store(project: BakedProject, uri: str | None = None) -> dict:
+    result = project.run(str(project.python), str(STORE_QUERY), uri or store_uri(project))
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run_id_of(output: str) -> str:
+    match = RUN_FINISHED.search(output)
+    assert match, f"no 'Run <id> finished' line in:\n{output[-3000:]}"
+    return match.group(1)
+
+
+def run_by_id(store: dict, run_id: str) -> dict:
+    (run,) = [run for run in store["runs"] if run["run_id"] == run_id]
+    return run
+
+
+@pytest.fixture(scope="module", params=TRACKED_MANAGERS)
+def trained(request, installed_project) -> dict:
+    """Train the default experiment twice and once with an overridden parameter."""
+    project = installed_project(request.param)
+    first = project.make("train")
+    again = project.make("train")
+    tuned = project.run("make", "train", "ARGS=model.params.C=0.1", timeout=900)
+    return {
+        "project": project,
+        "output": first.stdout,
+        "first": run_id_of(first.stdout),
+        "again": run_id_of(again.stdout),
+        "tuned": run_id_of(tuned.stdout),
+    }
+
+
+def test_train_prints_its_steps_and_where_to_see_the_run(trained):
+    output = trained["output"]
+    assert "make ui" in output
+    assert "http://127.0.0.1:5000" in output
+    assert len(output.strip().splitlines()) >= 5, "the flow should narrate its steps"
+
+
+def test_store_is_the_projects_sqlite_file_with_artifacts_beside_it(trained):
+    project = trained["project"]
+    assert (project.path / "mlflow.db").is_file()
+    run = run_by_id(read_store(project), trained["first"])
+    assert Path(run["artifact_location"].removeprefix("file://")).is_relative_to(
+        project.path / "mlartifacts"
+    )
+    # The store is ignored by git: a run never dirties the working tree.
+    assert project.run("git", "status", "--porcelain").stdout.strip() == ""
+
+
+def test_run_records_everything_needed_to_reproduce_it(trained):
+    project = trained["project"]
+    run = run_by_id(read_store(project), trained["first"])
+    assert run["status"] == "FINISHED"
+    params = run["params"]
+    assert any(key.endswith("seed") and value == "42" for key, value in params.items()), params
+    assert any(key.endswith("C") for key in params), params
+    assert {key.split("test_", 1)[-1] for key in run["metrics"]} >= CLASSIFICATION_METRICS
+    head = project.run("git", "rev-parse", "HEAD").stdout.strip()
+    assert head in run["tags"].values(), "the git commit is not tagged"
+    assert any("dirty" in key for key in run["tags"]), run["tags"]
+    contexts = {item["tags"].get("mlflow.data.context") for item in run["inputs"]}
+    assert {"training", "evaluation"} <= contexts, run["inputs"]
+    assert all(item["digest"] for item in run["inputs"])
+    artifacts = " ".join(run["artifacts"])
+    assert artifacts.count(".png") >= 3, run["artifacts"]
+    lock_or_requirements = ("uv.lock", "requirements.txt", "pyproject.toml")
+    assert any(name in artifacts for name in lock_or_requirements), run["artifacts"]
+    assert run["model_outputs"], "no model logged by the run"
+
+
+def test_model_is_registered_with_the_candidate_alias(trained):
+    project = trained["project"]
+    store = read_store(project)
+    (model,) = store["registered_models"]
+    runs_with_versions = {version["run_id"] for version in model["versions"]}
+    assert {trained["first"], trained["again"], trained["tuned"]} <= runs_with_versions
+    latest = max(model["versions"], key=lambda version: int(version["version"]))
+    assert model["aliases"].get("candidate") == latest["version"]
+
+
+def test_same_config_and_seed_reproduce_the_same_metrics(trained):
+    store = read_store(trained["project"])
+    first, again = run_by_id(store, trained["first"]), run_by_id(store, trained["again"])
+    assert first["metrics"] == again["metrics"]
+
+
+def test_a_run_with_an_override_is_comparable_with_the_first(trained):
+    store = read_store(trained["project"])
+    first, tuned = run_by_id(store, trained["first"]), run_by_id(store, trained["tuned"])
+    assert first["experiment"] == tuned["experiment"]
+    changed = {k for k in first["params"] if first["params"][k] != tuned["params"].get(k)}
+    assert len(changed) == 1, changed
+    assert next(iter(changed)).endswith("C")
+    assert tuned["params"][next(iter(changed))] == "0.1"
+    assert {(i["name"], i["digest"]) for i in first["inputs"]} == {
+        (i["name"], i["digest"]) for i in tuned["inputs"]
+    }, "both runs must be evaluated on identical data"
+    assert first["metrics"] != tuned["metrics"]
+
+
+def test_train_from_a_sub_folder_writes_to_the_same_store(trained):
+    project = trained["project"]
+    before = len(read_store(project)["runs"])
+    output = project.run(
+        str(project.python), "-m", project.module_name, "train", cwd=project.path / "notebooks"
+    ).stdout
+    run_id_of(output)
+    assert not (project.path / "notebooks" / "mlflow.db").exists()
+    assert not (project.path / "notebooks" / "mlruns").exists()
+    assert len(read_store(project)["runs"]) == before + 1
+
+
+def test_evaluating_the_registered_model_agrees_with_training(trained):
+    """Reload the registered model, evaluate it on the held-out rows: same metrics."""
+    project = trained["project"]
+    # The 'candidate' alias points at the newest version: train once more with defaults.
+    trained_id = run_id_of(project.make("train").stdout)
+    output = project.run(str(project.python), "-m", project.module_name, "evaluate").stdout
+    store = read_store(project)
+    training, evaluation = run_by_id(store, trained_id), run_by_id(store, run_id_of(output))
+    for name in CLASSIFICATION_METRICS:
+        assert evaluation["metrics"][name] == pytest.approx(training["metrics"][name], abs=1e-12)
+
+
+def test_example_notebook_executes(trained):
+    project = trained["project"]
+    (notebook,) = sorted((project.path / "notebooks").glob("*.ipynb"))
+    script = (
+        "import sys, nbformat\n"
+        "from nbclient import NotebookClient\n"
+        "nb = nbformat.read(sys.argv[1], as_version=4)\n"
+        "NotebookClient(nb, timeout=300, kernel_name='python3',\n"
+        "               resources={'metadata': {'path': sys.argv[2]}}).execute()\n"
+        "outputs = [o for c in nb.cells for o in c.get('outputs', [])]\n"
+        "errors = [o for o in outputs if o.output_type == 'error']\n"
+        "assert not errors, errors\n"
+        "print('executed', len(nb.cells), 'cells')\n"
+    )
+    result = project.run(str(project.python), "-c", script, str(notebook), str(notebook.parent))
+    assert "executed" in result.stdout
+    # Executing it did not store outputs in the committed file.
+    assert project.run("git", "status", "--porcelain", "notebooks").stdout.strip() == ""
+
+
+def test_help_answers_without_importing_mlflow_or_scikit_learn(trained):
+    project = trained["project"]
+    script = (
+        f"import sys\nfrom {project.module_name}.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = sorted(m for m in ('mlflow', 'sklearn', 'pandas') if m in sys.modules)\n"
+        "print('heavy:', heavy)\n"
+    )
+    result = project.run(str(project.python), "-c", script)
+    assert "train" in result.stdout
+    assert "heavy: []" in result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def postgres_database():
+    """A fresh PostgreSQL database on 127.0.0.1:5432 for one test, dropped afterwards."""
+    if not shutil.which("psql"):
+        pytest.skip("PostgreSQL's psql is not installed on this machine")
+    name = f"mlflow_{uuid.uuid4().hex[:12]}"
+    admin = ["psql", "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-d", "postgres", "-c"]
+    created = subprocess.run([*admin, f"CREATE DATABASE {name}"], capture_output=True, check=False)
+    if created.returncode != 0:
+        pytest.skip(f"no PostgreSQL server on 127.0.0.1:5432: {created.stderr.decode()[-300:]}")
+    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    subprocess.run([*admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)
+
+
+def test_team_server_is_used_when_mlflow_tracking_uri_is_set(
+    installed_project, postgres_database, tmp_path
+):
+    """`MLFLOW_TRACKING_URI` (here from .env) sends runs to a server, with no code change."""
+    project = installed_project("uv")
+    project.run("uv", "pip", "install", "--python", str(project.python), "psycopg2-binary")
+    port = free_port()
+    server_uri = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            str(project.path / ".venv" / "bin" / "mlflow"),
+            "server",
+            "--backend-store-uri",
+            postgres_database,
+            "--artifacts-destination",
+            str(tmp_path / "artifacts"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        cwd=tmp_path,
+        env=user_environment(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    env_file = project.path / ".env"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("the MLflow server did not start within 120 s")
+        local_runs = (
+            len(read_store(project)["runs"]) if (project.path / "mlflow.db").exists() else 0
+        )
+        env_file.write_text(f"MLFLOW_TRACKING_URI={server_uri}\n")
+        run_id = run_id_of(project.make("train").stdout)
+        on_server = read_store(project, server_uri)
+        assert run_id in {run["run_id"] for run in on_server["runs"]}
+        run = run_by_id(on_server, run_id)
+        assert {k.split("test_", 1)[-1] for k in run["metrics"]} >= CLASSIFICATION_METRICS
+        assert run["model_outputs"]
+        assert on_server["registered_models"]
+        if (project.path / "mlflow.db").exists():
+            assert len(read_store(project)["runs"]) == local_runs, (
+                "a run leaked to the local store"
+            )
+    finally:
+        env_file.unlink(missing_ok=True)
+        server.terminate()
+        server.wait(timeout=30)

@@ -1,0 +1,132 @@
+"""Shared fixtures: mock building blocks and an isolated MLflow store for every test.
+
+The dummy dataset and model are the smallest implementations of the building-block
+interfaces; use them to test the flow, or your own evaluators, without real data.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.module_name }} import tracking
+from {{ cookiecutter.module_name }}.config import BlockSpec, ExperimentConfig, SplitSpec
+from {{ cookiecutter.module_name }}.datasets import Dataset
+from {{ cookiecutter.module_name }}.models import Model
+
+
+class DummyDataset(Dataset):
+    """Two float features; the class is 1 when their sum is positive (with some noise)."""
+
+    name = "dummy"
+    source = "tests/conftest.py"
+
+    def __init__(self, rows: int = 60, seed: int = 0) -> None:
+        self.rows = rows
+        self.seed = seed
+
+    def load(self) -> tuple[pd.DataFrame, pd.Series]:
+        rng = np.random.default_rng(self.seed)
+        features = pd.DataFrame(rng.normal(size=(self.rows, 2)), columns=["x1", "x2"])
+        noisy_sum = features.sum(axis=1) + rng.normal(scale=0.5, size=self.rows)
+        return features, (noisy_sum > 0).astype(int).rename("label")
+
+
+class DummyModel(Model):
+    """Predicts 1 when the sum of the features exceeds a threshold learnt in fit."""
+
+    def __init__(self, margin: float = 0.0) -> None:
+        self.margin = margin
+
+    def fit(self, features: pd.DataFrame, target: pd.Series) -> DummyModel:
+        sums = features.sum(axis=1)
+        self.threshold_ = (sums[target == 0].mean() + sums[target == 1].mean()) / 2 + self.margin
+        return self
+
+    def predict(self, features: pd.DataFrame) -> np.ndarray:
+        return (features.sum(axis=1).to_numpy() > self.threshold_).astype(int)
+
+    def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
+        positive = 1 / (1 + np.exp(-(features.sum(axis=1).to_numpy() - self.threshold_)))
+        return np.column_stack([1 - positive, positive])
+
+
+def import_path(block: type) -> str:
+    """The import path of a class, as a config names it."""
+    return f"{block.__module__}.{block.__qualname__}"
+
+
+@pytest.fixture(autouse=True)
+def isolated_tracking(tmp_path, monkeypatch):
+    """Point MLflow at an empty store in the test's temporary folder, never the project's.
+
+    The store is only created if the test uses MLflow; use `tracking_store` for a ready one.
+    """
+    database = tmp_path / "mlflow.db"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking.sqlite_uri(database))
+    monkeypatch.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
+    yield database
+    _forget_mlflow_state()
+
+
+def _forget_mlflow_state():
+    """End any active run and forget the store URI MLflow keeps in memory."""
+    mlflow = sys.modules.get("mlflow")
+    if mlflow is not None:
+        mlflow.end_run()
+        mlflow.set_tracking_uri(None)
+
+
+@pytest.fixture(scope="session")
+def initialised_store(request, tmp_path_factory):
+    """An empty store to copy: creating the schema takes seconds, so it is done once.
+
+    The store is kept in pytest's cache folder (.pytest_cache) for the installed MLflow
+    version, so later sessions skip its creation too.
+    """
+    import mlflow
+
+    cached = request.config.cache.mkdir(f"mlflow-{mlflow.__version__}-empty-store") / "mlflow.db"
+    if not cached.exists():
+        database = tmp_path_factory.mktemp("empty-store") / "mlflow.db"
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("MLFLOW_TRACKING_URI", tracking.sqlite_uri(database))
+            tracking.configure()
+            _forget_mlflow_state()
+        shutil.copyfile(database, cached.with_suffix(".partial"))
+        cached.with_suffix(".partial").replace(cached)  # complete or absent, never half-written
+    return cached
+
+
+@pytest.fixture
+def tracking_store(isolated_tracking, initialised_store):
+    """A ready, empty MLflow store for this test; MLflow is configured to use it."""
+    shutil.copyfile(initialised_store, isolated_tracking)
+    return tracking.configure()
+
+
+@pytest.fixture
+def dummy_dataset():
+    return DummyDataset()
+
+
+@pytest.fixture
+def dummy_model():
+    return DummyModel()
+
+
+@pytest.fixture
+def dummy_config():
+    """An experiment config using the dummy blocks and the built-in classification evaluator."""
+    return ExperimentConfig(
+        experiment="dummy-experiment",
+        registered_model="dummy-model",
+        dataset=BlockSpec(type=import_path(DummyDataset)),
+        model=BlockSpec(type=import_path(DummyModel), options={"margin": 0.0}),
+        evaluator=BlockSpec(type="classification"),
+        split=SplitSpec(test_size=0.25, seed=7, stratify=True),
+    )

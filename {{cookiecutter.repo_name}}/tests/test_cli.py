@@ -1,0 +1,42 @@
+"""The command line: fast help, argument handling and clear errors."""
+
+import subprocess
+import sys
+
+import pytest
+
+from {{ cookiecutter.module_name }} import cli
+
+HEAVY = ("mlflow", "sklearn", "pandas")
+
+
+def test_help_imports_no_heavy_library():
+    code = (
+        "import sys\n"
+        "from {{ cookiecutter.module_name }} import cli\n"
+        "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+        f"print([name for name in {HEAVY!r} if name in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().endswith("[]")
+    assert "train" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        ([], (None, [])),
+        (["regression"], ("regression", [])),
+        (["model.params.C=0.5"], (None, ["model.params.C=0.5"])),
+        (["regression", "split.seed=1"], ("regression", ["split.seed=1"])),
+    ],
+)
+def test_config_comes_first_then_overrides(items, expected):
+    assert cli._config_and_overrides(items) == expected
+
+
+def test_config_errors_exit_with_a_message(capsys):
+    assert cli.main(["train", "no-such-config"]) == 2
+    assert "No config file 'no-such-config'" in capsys.readouterr().err
