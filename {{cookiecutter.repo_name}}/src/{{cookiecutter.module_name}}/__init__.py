@@ -7,5 +7,5 @@ The package is organised around three swappable building blocks and one flow:
 - ``evaluation``: how predictions are scored (:class:`evaluation.Evaluator`);
 - ``flow``: the one experiment flow that trains, evaluates and tracks a run in MLflow.
 
-Run ``python -m {{ cookiecutter.module_name }} --help`` for the command line.
+Run the package with ``python -m`` and ``--help`` for the command line (see ``cli.py``).
 """
