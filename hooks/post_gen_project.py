@@ -11,12 +11,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-# Files that belong to one environment manager only, relative to the project root.
+# Files that only some environment managers use, relative to the project root.
+DEPENDENCY_MIRROR_TEST = "tests/test_dependency_files.py"
 MANAGER_FILES = {
-    "venv": ("requirements.txt", "requirements-dev.txt"),
+    "venv": ("requirements.txt", "requirements-dev.txt", DEPENDENCY_MIRROR_TEST),
     "uv": (),
     "poetry": ("poetry.toml",),
-    "conda": ("environment.yml",),
+    "conda": ("environment.yml", DEPENDENCY_MIRROR_TEST),
 }
 
 # Context keys that describe this machine or the template internals, not the user's answers.
@@ -33,13 +34,9 @@ ANSWERS_FILE = ".cruft.json"
 
 def remove_unused_files(root: Path, answers: dict[str, object]) -> list[Path]:
     """Delete the files of the options that were not chosen and return what was removed."""
-    chosen = answers["environment_manager"]
-    unused = [
-        root / name
-        for manager, names in MANAGER_FILES.items()
-        if manager != chosen
-        for name in names
-    ]
+    kept = set(MANAGER_FILES[str(answers["environment_manager"])])
+    others = {name for names in MANAGER_FILES.values() for name in names}
+    unused = [root / name for name in sorted(others - kept)]
     if answers["open_source_license"] == "none":
         unused.append(root / "LICENSE")
     if not answers["include_ci"]:

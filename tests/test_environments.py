@@ -99,3 +99,19 @@ def test_uninstalled_interpreter_gives_a_clear_message(tmp_path):
     assert "python9.99 not found" in result.stdout + result.stderr
     assert "make install PYTHON=" in result.stdout + result.stderr
     assert not (project.path / ".venv").exists()
+
+
+def test_generated_dependency_check_catches_a_drifted_requirements_file(installed_project):
+    """The generated mirror test fails when requirements.txt and pyproject.toml disagree."""
+    project = installed_project("venv")
+    requirements = project.path / "requirements.txt"
+    original = requirements.read_text()
+    mirror_test = ["-m", "pytest", "-q", "tests/test_dependency_files.py"]
+    project.run(str(project.python), *mirror_test)
+    try:
+        requirements.write_text(original + "tqdm>=4\n")
+        drifted = project.run(str(project.python), *mirror_test, check=False)
+        assert drifted.returncode == 1
+        assert "tqdm" in drifted.stdout
+    finally:
+        requirements.write_text(original)

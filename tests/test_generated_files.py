@@ -89,9 +89,9 @@ PACKAGE_FILES = {
 
 MANAGER_FILES = {
     "uv": set(),
-    "venv": {"requirements.txt", "requirements-dev.txt"},
+    "venv": {"requirements.txt", "requirements-dev.txt", "tests/test_dependency_files.py"},
     "poetry": {"poetry.toml"},
-    "conda": {"environment.yml"},
+    "conda": {"environment.yml", "tests/test_dependency_files.py"},
 }
 
 

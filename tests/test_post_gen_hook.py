@@ -23,6 +23,7 @@ ANSWERS = {
 }
 
 ALL_OPTIONAL = [
+    "tests/test_dependency_files.py",
     "requirements.txt",
     "requirements-dev.txt",
     "poetry.toml",
@@ -53,6 +54,8 @@ def test_only_the_chosen_managers_files_stay(post_gen, tmp_path, manager, kept):
     post_gen.remove_unused_files(root, {**ANSWERS, "environment_manager": manager})
     manager_files = {"requirements.txt", "requirements-dev.txt", "poetry.toml", "environment.yml"}
     assert {name for name in manager_files if (root / name).exists()} == kept
+    mirror_test = root / "tests" / "test_dependency_files.py"
+    assert mirror_test.exists() == (manager in ("venv", "conda"))
     assert (root / "pyproject.toml").exists()
 
 
