@@ -86,11 +86,15 @@ def initialised_store(request, tmp_path_factory):
     """An empty store to copy: creating the schema takes seconds, so it is done once.
 
     The store is kept in pytest's cache folder (.pytest_cache) for the installed MLflow
-    version, so later sessions skip its creation too.
+    version, so later sessions skip its creation too (unless the cache is disabled with
+    ``-p no:cacheprovider``: then it lives for this session only).
     """
     import mlflow
 
-    cached = request.config.cache.mkdir(f"mlflow-{mlflow.__version__}-empty-store") / "mlflow.db"
+    folder = f"mlflow-{mlflow.__version__}-empty-store"
+    cache = getattr(request.config, "cache", None)
+    cache_dir = cache.mkdir(folder) if cache else tmp_path_factory.mktemp(folder)
+    cached = cache_dir / "mlflow.db"
     if not cached.exists():
         database = tmp_path_factory.mktemp("empty-store") / "mlflow.db"
         with pytest.MonkeyPatch.context() as patch:
