@@ -69,8 +69,8 @@ def template_commit(template_dir: str) -> str | None:
 def record_answers(root: Path, answers: dict[str, object]) -> Path:
     """Write the answers as cruft expects them, so the project can follow template updates.
 
-    ``cruft update`` re-renders the template with ``context.cookiecutter`` and
-    ``cookiecutter --replay-file`` accepts the same answers (see the README).
+    ``cruft check`` and ``cruft update`` compare with the template at ``commit`` and
+    re-render it with ``context.cookiecutter``, so the user is not asked again.
     """
     recorded = {key: value for key, value in answers.items() if key not in UNRECORDED_KEYS}
     record = {
