@@ -79,7 +79,8 @@ def record_answers(root: Path, answers: dict[str, object]) -> Path:
         "checkout": answers.get("_checkout"),
         "context": {"cookiecutter": recorded},
         "directory": None,
-        "skip": [".git"],
+        # cruft rewrites this file itself after an update: never merge template changes into it.
+        "skip": [".git", ANSWERS_FILE],
     }
     path = root / ANSWERS_FILE
     path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")

@@ -109,11 +109,11 @@ class BakedProject:
         return self.path / ".venv" / "bin" / "python"
 
 
-def bake(output_dir: Path, **answers: object) -> BakedProject:
+def bake(output_dir: Path, template: Path = TEMPLATE_DIR, **answers: object) -> BakedProject:
     """Render the template into ``output_dir`` without prompting and return the project."""
     path = Path(
         cookiecutter(
-            str(TEMPLATE_DIR),
+            str(template),
             no_input=True,
             output_dir=str(output_dir),
             extra_context=answers,
