@@ -12,9 +12,12 @@ import pytest
 from baking import TEMPLATE_DIR
 
 
-def run_cookiecutter(output_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_cookiecutter(
+    output_dir: Path, *args: str, options: tuple[str, ...] = ("--no-input",)
+) -> subprocess.CompletedProcess[str]:
+    """Run the cookiecutter CLI on this template: ``cookiecutter OPTIONS TEMPLATE ARGS``."""
     return subprocess.run(
-        [sys.executable, "-m", "cookiecutter", "--no-input", str(TEMPLATE_DIR), *args],
+        [sys.executable, "-m", "cookiecutter", *options, str(TEMPLATE_DIR), *args],
         cwd=output_dir,
         capture_output=True,
         text=True,
@@ -79,14 +82,7 @@ def test_unsupported_python_version_from_a_replay_file(tmp_path):
     replay.write_text(json.dumps({"cookiecutter": context}))
     out = tmp_path / "out"
     out.mkdir()
-    result = subprocess.run(
-        [sys.executable, "-m", "cookiecutter", "--replay-file", str(replay), str(TEMPLATE_DIR)],
-        cwd=out,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_cookiecutter(out, options=("--replay-file", str(replay)))
     assert result.returncode != 0
     assert "ERROR: python_version '3.9' is not supported" in result.stderr
     assert list(out.iterdir()) == []
