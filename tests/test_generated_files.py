@@ -45,6 +45,7 @@ COMMON_FILES = {
     "configs/regression.yaml",
     "docs/building-blocks.md",
     "docs/evaluation.md",
+    "docs/lifecycle.md",
     "docs/tracking.md",
     "notebooks/01-explore-runs.ipynb",
     "tests/conftest.py",
@@ -53,11 +54,17 @@ COMMON_FILES = {
     "tests/test_cli.py",
     "tests/test_config.py",
     "tests/test_datasets.py",
-    "tests/test_flow.py",
+    "tests/test_comparison.py",
     "tests/test_models.py",
+    "tests/test_monitor.py",
+    "tests/test_predict.py",
+    "tests/test_promote.py",
     "tests/test_provenance.py",
     "tests/test_regression_metrics.py",
+    "tests/test_serve.py",
+    "tests/test_tables.py",
     "tests/test_tracking.py",
+    "tests/test_train.py",
 }
 
 PACKAGE_FILES = {
@@ -66,10 +73,11 @@ PACKAGE_FILES = {
     "blocks.py",
     "cli.py",
     "config.py",
-    "flow.py",
+    "drift.py",
+    "imports.py",
     "paths.py",
     "provenance.py",
-    "tracking.py",
+    "tables.py",
     "datasets/__init__.py",
     "datasets/base.py",
     "datasets/sklearn_bundled.py",
@@ -78,13 +86,27 @@ PACKAGE_FILES = {
     "evaluation/__init__.py",
     "evaluation/base.py",
     "evaluation/classification.py",
+    "evaluation/comparison.py",
     "evaluation/figures.py",
     "evaluation/regression.py",
     "models/__init__.py",
     "models/base.py",
+    "models/loading.py",
     "models/pipelines.py",
     "models/pyfunc.py",
     "models/sklearn.py",
+    "tracking/__init__.py",
+    "tracking/recording.py",
+    "tracking/registry.py",
+    "tracking/store.py",
+    "workflows/__init__.py",
+    "workflows/evaluate.py",
+    "workflows/monitor.py",
+    "workflows/predict.py",
+    "workflows/promote.py",
+    "workflows/serve.py",
+    "workflows/steps.py",
+    "workflows/train.py",
 }
 
 MANAGER_FILES = {
@@ -297,18 +319,11 @@ def test_makefile_help_is_the_default_and_lists_the_targets(project):
     output = subprocess.run(
         ["make"], cwd=project.path, capture_output=True, text=True, check=True
     ).stdout
-    targets = (
-        "help",
-        "install",
-        "test",
-        "lint",
-        "format",
-        "hooks",
-        "train",
-        "evaluate",
-        "ui",
-        "clean",
-    )
+    # Every phony target (the Makefile's list of commands) documents itself in `make help`.
+    phony = re.search(r"^\.PHONY:(.*)$", project.read("Makefile"), re.MULTILINE)
+    assert phony, "the Makefile declares no .PHONY targets"
+    targets = phony.group(1).split()
+    assert {"install", "test", "train", "promote", "predict", "serve", "monitor"} <= set(targets)
     for target in targets:
         assert re.search(rf"^\s+{target}\s+\S", output, re.MULTILINE), target
 

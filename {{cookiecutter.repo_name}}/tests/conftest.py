@@ -8,15 +8,22 @@ from __future__ import annotations
 
 import shutil
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
-from {{ cookiecutter.module_name }} import tracking
-from {{ cookiecutter.module_name }}.config import BlockSpec, ExperimentConfig, SplitSpec
+from {{ cookiecutter.module_name }}.config import (
+    BlockSpec,
+    ExperimentConfig,
+    PromotionSpec,
+    SplitSpec,
+)
 from {{ cookiecutter.module_name }}.datasets import Dataset
 from {{ cookiecutter.module_name }}.models import Model
+from {{ cookiecutter.module_name }}.tracking import store
 
 
 class DummyDataset(Dataset):
@@ -67,7 +74,7 @@ def isolated_tracking(tmp_path, monkeypatch):
     The store is only created if the test uses MLflow; use `tracking_store` for a ready one.
     """
     database = tmp_path / "mlflow.db"
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking.sqlite_uri(database))
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", store.sqlite_uri(database))
     monkeypatch.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
     yield database
     _forget_mlflow_state()
@@ -98,8 +105,8 @@ def initialised_store(request, tmp_path_factory):
     if not cached.exists():
         database = tmp_path_factory.mktemp("empty-store") / "mlflow.db"
         with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("MLFLOW_TRACKING_URI", tracking.sqlite_uri(database))
-            tracking.configure()
+            patch.setenv("MLFLOW_TRACKING_URI", store.sqlite_uri(database))
+            store.configure()
             _forget_mlflow_state()
         shutil.copyfile(database, cached.with_suffix(".partial"))
         cached.with_suffix(".partial").replace(cached)  # complete or absent, never half-written
@@ -110,7 +117,7 @@ def initialised_store(request, tmp_path_factory):
 def tracking_store(isolated_tracking, initialised_store):
     """A ready, empty MLflow store for this test; MLflow is configured to use it."""
     shutil.copyfile(initialised_store, isolated_tracking)
-    return tracking.configure()
+    return store.configure()
 
 
 @pytest.fixture
@@ -123,14 +130,30 @@ def dummy_model():
     return DummyModel()
 
 
-@pytest.fixture
-def dummy_config():
-    """An experiment config using the dummy blocks and the built-in classification evaluator."""
+def make_config(*, margin: float = 0.0, split_seed: int = 7, rows: int = 60) -> ExperimentConfig:
+    """An experiment config using the dummy blocks and the built-in classification evaluator.
+
+    ``margin`` shifts the dummy model's threshold away from the best one (a worse model);
+    promotions are decided on accuracy, which that shift changes.
+    """
     return ExperimentConfig(
         experiment="dummy-experiment",
         registered_model="dummy-model",
-        dataset=BlockSpec(type=import_path(DummyDataset)),
-        model=BlockSpec(type=import_path(DummyModel), options={"margin": 0.0}),
+        dataset=BlockSpec(type=import_path(DummyDataset), options={"rows": rows}),
+        model=BlockSpec(type=import_path(DummyModel), options={"margin": margin}),
         evaluator=BlockSpec(type="classification"),
-        split=SplitSpec(test_size=0.25, seed=7, stratify=True),
+        split=SplitSpec(test_size=0.25, seed=split_seed, stratify=True),
+        promotion=PromotionSpec(metric="accuracy", margin=0.01, resamples=200),
     )
+
+
+def write_config(folder: Path, config: ExperimentConfig) -> Path:
+    """Write a config as YAML, to run it through the command line."""
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(config.to_dict()), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def dummy_config():
+    return make_config()

@@ -8,9 +8,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from {{ cookiecutter.module_name }} import tracking
 from {{ cookiecutter.module_name }}.models import SklearnModel
 from {{ cookiecutter.module_name }}.models.pipelines import QuantileClipper
+from {{ cookiecutter.module_name }}.tracking import store
 
 
 def test_sklearn_model_builds_an_estimator_from_its_import_path(dummy_dataset):
@@ -51,7 +51,7 @@ def test_project_transformer_is_logged_with_skops_and_loads_back(tracking_store,
     model = SklearnModel("{{ cookiecutter.module_name }}.models.pipelines.logistic_regression")
     model.fit(dummy_dataset.features, dummy_dataset.target)
 
-    with mlflow.start_run(experiment_id=tracking.set_experiment("models")):
+    with mlflow.start_run(experiment_id=store.set_experiment("models")):
         info = model.log("model", input_example=dummy_dataset.features.head(2))
     loaded = SklearnModel.load(info.model_uri)
 
@@ -68,7 +68,7 @@ def test_estimators_skops_cannot_store_fall_back_to_cloudpickle(tracking_store, 
     pipeline = make_pipeline(FunctionTransformer(lambda x: 2 * x), LogisticRegression())
     model = SklearnModel(pipeline).fit(dummy_dataset.features, dummy_dataset.target)
 
-    with mlflow.start_run(experiment_id=tracking.set_experiment("models")):
+    with mlflow.start_run(experiment_id=store.set_experiment("models")):
         info = model.log("model")
     loaded = SklearnModel.load(info.model_uri)
 
@@ -82,7 +82,7 @@ def test_estimators_skops_cannot_store_fall_back_to_cloudpickle(tracking_store, 
 def test_custom_model_round_trips_through_pyfunc(tracking_store, dummy_dataset, dummy_model):
     dummy_model.fit(dummy_dataset.features, dummy_dataset.target)
 
-    with mlflow.start_run(experiment_id=tracking.set_experiment("models")):
+    with mlflow.start_run(experiment_id=store.set_experiment("models")):
         info = dummy_model.log("model")
     loaded = DummyModel.load(info.model_uri)
 

@@ -5,13 +5,13 @@ import sys
 
 import pytest
 
-from {{ cookiecutter.module_name }} import tracking
+from {{ cookiecutter.module_name }}.tracking import store
 
 
 @pytest.fixture
 def project_root(tmp_path, monkeypatch):
     """Pretend the project lives in an empty temporary folder, without MLFLOW_TRACKING_URI."""
-    monkeypatch.setattr(tracking, "PROJECT_ROOT", tmp_path)
+    monkeypatch.setattr(store, "PROJECT_ROOT", tmp_path)
     monkeypatch.delenv("MLFLOW_TRACKING_URI")
     return tmp_path
 
@@ -21,22 +21,22 @@ def test_default_store_is_at_the_project_root_whatever_the_working_directory(
 ):
     (project_root / "notebooks").mkdir()
     monkeypatch.chdir(project_root / "notebooks")
-    assert tracking.tracking_uri() == tracking.sqlite_uri(project_root / "mlflow.db")
+    assert store.tracking_uri() == store.sqlite_uri(project_root / "mlflow.db")
 
 
 def test_dotenv_sets_the_store_without_overriding_the_environment(project_root, monkeypatch):
     (project_root / ".env").write_text("MLFLOW_TRACKING_URI=sqlite:///team.db\n")
     # A relative SQLite path is taken from the project root, not the working directory.
-    assert tracking.tracking_uri() == tracking.sqlite_uri(project_root / "team.db")
+    assert store.tracking_uri() == store.sqlite_uri(project_root / "team.db")
 
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://tracking.example.com")
-    assert tracking.tracking_uri() == "http://tracking.example.com"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://store.example.com")
+    assert store.tracking_uri() == "http://store.example.com"
 
 
 def test_ui_serves_the_local_store_by_absolute_paths(project_root):
-    command = tracking.ui_command(tracking.tracking_uri())
-    store = command[command.index("--backend-store-uri") + 1]
-    assert store == tracking.sqlite_uri(project_root / "mlflow.db")
+    command = store.ui_command(store.tracking_uri())
+    backend = command[command.index("--backend-store-uri") + 1]
+    assert backend == store.sqlite_uri(project_root / "mlflow.db")
     assert (project_root / "mlartifacts").as_uri() in command
     assert command[command.index("--host") + 1] == "127.0.0.1"
 
@@ -44,7 +44,7 @@ def test_ui_serves_the_local_store_by_absolute_paths(project_root):
 def test_new_experiments_keep_artifacts_next_to_the_store(tracking_store, isolated_tracking):
     import mlflow
 
-    experiment_id = tracking.set_experiment("artifacts-location")
+    experiment_id = store.set_experiment("artifacts-location")
     location = mlflow.get_experiment(experiment_id).artifact_location
     assert location == (isolated_tracking.parent / "mlartifacts" / experiment_id).as_uri()
 
@@ -54,8 +54,8 @@ def first_run(barrier):
     import mlflow
 
     barrier.wait(timeout=60)
-    tracking.configure()
-    with mlflow.start_run(experiment_id=tracking.set_experiment("parallel")):
+    store.configure()
+    with mlflow.start_run(experiment_id=store.set_experiment("parallel")):
         mlflow.log_metric("ok", 1.0)
 
 
@@ -73,5 +73,5 @@ def test_parallel_first_runs_on_a_fresh_store_all_succeed(isolated_tracking):
     assert [process.exitcode for process in processes] == [0, 0, 0, 0]
     import mlflow
 
-    tracking.configure()
+    store.configure()
     assert len(mlflow.search_runs(experiment_names=["parallel"])) == 4

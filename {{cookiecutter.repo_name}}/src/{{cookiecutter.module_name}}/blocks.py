@@ -7,11 +7,11 @@ block therefore means writing one class and naming it in a config: the flow neve
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from typing import TYPE_CHECKING, Any
 
 from .config import BlockSpec, ConfigError
+from .imports import import_object
 
 if TYPE_CHECKING:
     from .datasets import Dataset
@@ -37,27 +37,6 @@ BASES = {
     "model": ".models.base.Model",
     "evaluator": ".evaluation.base.Evaluator",
 }
-
-
-def import_object(path: str) -> Any:  # noqa: ANN401 - returns whatever the path names
-    """Return the object named by an import path such as ``package.module.ClassName``.
-
-    ``package.module:ClassName`` is accepted too, and a leading dot is relative to this
-    package (``.models.sklearn.SklearnModel``).
-    """
-    if path.startswith("."):
-        path = f"{__package__}{path}"
-    module_name, _, name = path.rpartition(":") if ":" in path else path.rpartition(".")
-    if not module_name or not name:
-        raise ConfigError(f"{path!r} is not an import path such as package.module.ClassName")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        raise ConfigError(f"Cannot import {path!r}: {error}") from error
-    try:
-        return getattr(module, name)
-    except AttributeError:
-        raise ConfigError(f"Module {module_name!r} has no attribute {name!r}") from None
 
 
 def resolve(kind: str, name: str) -> type:

@@ -8,6 +8,8 @@ A config names the building blocks of one experiment and how its data is split::
     model: {type: sklearn, estimator: sklearn.linear_model.LogisticRegression, params: {C: 1.0}}
     evaluator: classification            # shorthand for {type: classification}
     split: {test_size: 0.2, seed: 42, stratify: true}
+    promotion: {metric: roc_auc, margin: 0.002}   # optional: how `promote` decides
+    monitor: {alpha: 0.05, max_metric_drop: 0.05}  # optional: when `monitor` says retrain
 
 Each block's ``type`` is a short built-in name or an import path (see :mod:`.blocks`); its
 other keys are the keyword arguments of that class. Overrides such as ``model.params.C=0.5``
@@ -19,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +103,110 @@ class SplitSpec:
 
 
 @dataclass(frozen=True)
+class PromotionSpec:
+    """How ``promote`` decides whether the challenger replaces the champion.
+
+    Attributes:
+        metric: The deciding metric; None: the evaluator's key metric (ROC AUC for
+            classification, RMSE for regression).
+        higher_is_better: The metric's direction; None: the evaluator knows it.
+        margin: The challenger must beat the champion by at least this much (metric units).
+        require_significant: Also require the bootstrap confidence interval of the
+            difference to exclude zero.
+        confidence: Level of that interval.
+        resamples: Number of paired bootstrap resamples.
+    """
+
+    metric: str | None = None
+    higher_is_better: bool | None = None
+    margin: float = 0.0
+    require_significant: bool = False
+    confidence: float = 0.95
+    resamples: int = 1000
+
+    @classmethod
+    def parse(cls, raw: object) -> PromotionSpec:
+        """Read and check the ``promotion`` section."""
+        spec = cls(**_section("promotion", raw, cls))
+        _check_type("promotion.metric", spec.metric, str, optional=True)
+        _check_type("promotion.higher_is_better", spec.higher_is_better, bool, optional=True)
+        _check_type("promotion.require_significant", spec.require_significant, bool)
+        _check_number("promotion.margin", spec.margin, low=0.0)
+        _check_number("promotion.confidence", spec.confidence, low=0.5, high=1.0, open_high=True)
+        _check_type("promotion.resamples", spec.resamples, int)
+        if spec.resamples < 100:
+            raise ConfigError(f"promotion.resamples must be at least 100, got {spec.resamples}")
+        return spec
+
+
+@dataclass(frozen=True)
+class MonitorSpec:
+    """When ``monitor`` recommends retraining the champion.
+
+    Attributes:
+        alpha: Significance level of the drift tests, after the Benjamini-Hochberg
+            correction for testing many features at once.
+        min_effect: A numeric feature drifts only if its Kolmogorov-Smirnov statistic is at
+            least this large too (tiny shifts are significant on big batches).
+        psi_threshold: A categorical feature drifts only if its population stability index
+            is at least this large too.
+        max_metric_drop: Retrain when the deciding metric is worse than its baseline by
+            more than this (metric units); the metric and direction are the promotion ones.
+    """
+
+    alpha: float = 0.05
+    min_effect: float = 0.1
+    psi_threshold: float = 0.2
+    max_metric_drop: float = 0.05
+
+    @classmethod
+    def parse(cls, raw: object) -> MonitorSpec:
+        """Read and check the ``monitor`` section."""
+        spec = cls(**_section("monitor", raw, cls))
+        _check_number("monitor.alpha", spec.alpha, low=0.0, high=1.0, open_low=True)
+        _check_number("monitor.min_effect", spec.min_effect, low=0.0, high=1.0)
+        _check_number("monitor.psi_threshold", spec.psi_threshold, low=0.0)
+        _check_number("monitor.max_metric_drop", spec.max_metric_drop, low=0.0)
+        return spec
+
+
+def _section(name: str, raw: object, spec: type) -> dict[str, Any]:
+    """Return an optional mapping section, refusing keys the spec does not have."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"'{name}' must be a mapping, got {raw!r}")
+    _reject_unknown_keys(name, raw, {f.name for f in fields(spec)})
+    return dict(raw)
+
+
+def _check_type(name: str, value: object, kind: type, *, optional: bool = False) -> None:
+    if optional and value is None:
+        return
+    if isinstance(value, bool) is not (kind is bool) or not isinstance(value, kind):
+        raise ConfigError(f"{name} must be of type {kind.__name__}, got {value!r}")
+
+
+def _check_number(
+    name: str,
+    value: object,
+    *,
+    low: float,
+    high: float | None = None,
+    open_low: bool = False,
+    open_high: bool = False,
+) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{name} must be a number, got {value!r}")
+    too_low = value <= low if open_low else value < low
+    too_high = high is not None and (value >= high if open_high else value > high)
+    if too_low or too_high:
+        interval = f"{'(' if open_low else '['}{low}, {high if high is not None else 'inf'}"
+        interval += ")" if open_high or high is None else "]"
+        raise ConfigError(f"{name} must be in {interval}, got {value!r}")
+
+
+@dataclass(frozen=True)
 class ExperimentConfig:
     """One experiment: its building blocks, its split and where it is tracked.
 
@@ -111,6 +217,8 @@ class ExperimentConfig:
         evaluator: The evaluator block.
         split: How the held-out evaluation rows are drawn.
         registered_model: Name under which trained models are registered (None: not registered).
+        promotion: How ``promote`` compares a challenger with the champion.
+        monitor: When ``monitor`` recommends retraining.
         source: The YAML file the config was read from, if any.
     """
 
@@ -120,6 +228,8 @@ class ExperimentConfig:
     evaluator: BlockSpec
     split: SplitSpec = field(default_factory=SplitSpec)
     registered_model: str | None = None
+    promotion: PromotionSpec = field(default_factory=PromotionSpec)
+    monitor: MonitorSpec = field(default_factory=MonitorSpec)
     source: Path | None = field(default=None, compare=False)
 
     @classmethod
@@ -147,6 +257,8 @@ class ExperimentConfig:
             evaluator=BlockSpec.parse("evaluator", raw["evaluator"]),
             split=SplitSpec.parse(raw.get("split")),
             registered_model=registered_model or None,
+            promotion=PromotionSpec.parse(raw.get("promotion")),
+            monitor=MonitorSpec.parse(raw.get("monitor")),
             source=source,
         )
 
@@ -158,11 +270,9 @@ class ExperimentConfig:
             "dataset": self.dataset.to_dict(),
             "model": self.model.to_dict(),
             "evaluator": self.evaluator.to_dict(),
-            "split": {
-                "test_size": self.split.test_size,
-                "seed": self.split.seed,
-                "stratify": self.split.stratify,
-            },
+            "split": asdict(self.split),
+            "promotion": asdict(self.promotion),
+            "monitor": asdict(self.monitor),
         }
 
     def to_params(self) -> dict[str, str]:
@@ -170,7 +280,16 @@ class ExperimentConfig:
         return flatten(self.to_dict())
 
 
-_TOP_LEVEL_KEYS = ("experiment", "registered_model", "dataset", "model", "evaluator", "split")
+_TOP_LEVEL_KEYS = (
+    "experiment",
+    "registered_model",
+    "dataset",
+    "model",
+    "evaluator",
+    "split",
+    "promotion",
+    "monitor",
+)
 
 
 def _reject_unknown_keys(section: str, raw: Mapping[str, Any], allowed: set[str]) -> None:

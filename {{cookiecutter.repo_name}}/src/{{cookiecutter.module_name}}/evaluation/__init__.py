@@ -5,15 +5,19 @@ The metric functions need neither MLflow nor a model, e.g. for benchmarks or not
 
 from .base import Evaluation, Evaluator, check_predictions
 from .classification import ClassificationEvaluator, classification_metrics, confusion_matrix
+from .comparison import MetricComparison, Predictions, compare_on_same_rows
 from .regression import RegressionEvaluator, regression_metrics
 
 __all__ = [
     "ClassificationEvaluator",
     "Evaluation",
     "Evaluator",
+    "MetricComparison",
+    "Predictions",
     "RegressionEvaluator",
     "check_predictions",
     "classification_metrics",
+    "compare_on_same_rows",
     "confusion_matrix",
     "regression_metrics",
 ]

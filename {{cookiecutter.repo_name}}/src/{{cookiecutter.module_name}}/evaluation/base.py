@@ -44,7 +44,19 @@ class Evaluator(ABC):
                 return metrics
 
     and name it in a config: ``evaluator.type: my_package.evaluation.BalancedEvaluator``.
+
+    Attributes:
+        key_metric: The metric that decides promotions unless the config names another.
+        lower_is_better: Metrics for which smaller values are better (errors, losses); every
+            other metric is taken as higher-is-better.
     """
+
+    key_metric: str | None = None
+    lower_is_better: frozenset[str] = frozenset()
+
+    def higher_is_better(self, metric: str) -> bool:
+        """Return whether a larger value of ``metric`` means a better model."""
+        return metric not in self.lower_is_better
 
     @abstractmethod
     def compute_metrics(

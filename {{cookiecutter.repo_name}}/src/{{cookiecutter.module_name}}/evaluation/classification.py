@@ -249,6 +249,9 @@ class ClassificationEvaluator(Evaluator):
             :func:`classification_metrics`).
     """
 
+    key_metric = "roc_auc"
+    lower_is_better = frozenset({"log_loss"})
+
     def __init__(
         self,
         labels: list | None = None,

@@ -96,3 +96,26 @@ def residuals(y_true: np.ndarray, y_pred: np.ndarray) -> Figure:
     histogram_axes.set_xlabel("Residual")
     histogram_axes.set_ylabel("Rows")
     return figure
+
+
+def metrics_side_by_side(
+    metrics: dict[str, dict[str, float]], title: str = "Metrics on the same rows"
+) -> Figure:
+    """Grouped bars: one group per metric, one bar per model (e.g. challenger and champion).
+
+    Args:
+        metrics: Model label to its metrics; metrics missing for a model are left out.
+        title: The figure's title.
+    """
+    names = sorted({name for values in metrics.values() for name in values})
+    figure, axes = _figure(title, size=(max(5.5, 1.1 * len(names) + 2), 4.5))
+    width = 0.8 / max(len(metrics), 1)
+    positions = np.arange(len(names))
+    for index, (label, values) in enumerate(metrics.items()):
+        heights = [values.get(name, np.nan) for name in names]
+        bars = axes.bar(positions + index * width, heights, width, label=label)
+        axes.bar_label(bars, fmt="%.3f", fontsize=7, rotation=90, padding=2)
+    axes.set_xticks(positions + width * (len(metrics) - 1) / 2, names, rotation=30)
+    axes.margins(y=0.2)
+    axes.legend(loc="upper right")
+    return figure

@@ -34,6 +34,9 @@ def regression_metrics(y_true: ArrayLike, y_pred: ArrayLike) -> dict[str, float]
 class RegressionEvaluator(Evaluator):
     """MAE, RMSE and R², with predicted-vs-actual and residual figures."""
 
+    key_metric = "rmse"
+    lower_is_better = frozenset({"mae", "rmse"})
+
     def compute_metrics(
         self, y_true: np.ndarray, y_pred: np.ndarray, y_score: np.ndarray | None = None
     ) -> dict[str, float]:

@@ -1,6 +1,7 @@
 """Model building blocks: subclass :class:`Model` to add one (see its docstring)."""
 
 from .base import Model
+from .loading import load_model
 from .sklearn import SklearnModel
 
-__all__ = ["Model", "SklearnModel"]
+__all__ = ["Model", "SklearnModel", "load_model"]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..blocks import import_object
+from ..imports import import_object
 from .base import Model
 
 if TYPE_CHECKING:

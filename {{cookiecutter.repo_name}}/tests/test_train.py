@@ -1,30 +1,26 @@
-"""End to end: the experiment flow with the dummy blocks, against a temporary store."""
+"""End to end: training and evaluating with the dummy blocks, against a temporary store."""
 
 import mlflow
 import pytest
 from conftest import DummyModel
 
-from {{ cookiecutter.module_name }} import flow, provenance
-from {{ cookiecutter.module_name }}.datasets import split_dataset
+from {{ cookiecutter.module_name }} import provenance
+from {{ cookiecutter.module_name }}.datasets import content_digest, split_dataset
 from {{ cookiecutter.module_name }}.evaluation import classification_metrics
 from {{ cookiecutter.module_name }}.paths import PROJECT_ROOT
-
-
-def evaluation_digest(run):
-    """The digest of the rows a run was evaluated on."""
-    for item in run.inputs.dataset_inputs:
-        if {(tag.key, tag.value) for tag in item.tags} >= {("mlflow.data.context", "evaluation")}:
-            return item.dataset.digest
-    raise AssertionError("the run has no evaluation input")
+from {{ cookiecutter.module_name }}.tracking.recording import input_digest
+from {{ cookiecutter.module_name }}.workflows.evaluate import evaluate
+from {{ cookiecutter.module_name }}.workflows.train import train
 
 
 def test_train_tracks_a_complete_run(tracking_store, dummy_config, dummy_dataset):
-    summary = flow.train(dummy_config)
+    summary = train(dummy_config)
     run = mlflow.get_run(summary.run_id)
     client = mlflow.MlflowClient()
 
     # Parameters: the flattened config and the dataset version.
     assert run.info.status == "FINISHED"
+    assert run.data.tags["run_type"] == "train"
     assert run.data.params["model.margin"] == "0.0"
     assert run.data.params["split.seed"] == "7"
     assert run.data.params["dataset.version"] == dummy_dataset.version
@@ -54,6 +50,8 @@ def test_train_tracks_a_complete_run(tracking_store, dummy_config, dummy_dataset
 
     # The reloaded model gives the logged metrics on the held-out rows.
     split = split_dataset(dummy_dataset, test_size=0.25, seed=7, stratify=True)
+    held_out = content_digest(split.test_features, split.test_target)
+    assert input_digest(run, "evaluation") == held_out
     model = DummyModel.load("models:/dummy-model@candidate")
     metrics = classification_metrics(
         split.test_target,
@@ -64,11 +62,27 @@ def test_train_tracks_a_complete_run(tracking_store, dummy_config, dummy_dataset
 
 
 def test_runs_are_reproducible_and_evaluated_on_the_same_rows(tracking_store, dummy_config):
-    first = flow.train(dummy_config)
-    second = flow.train(dummy_config)
-    evaluation = flow.evaluate(dummy_config)  # the registered candidate: the second model
+    first = train(dummy_config)
+    second = train(dummy_config)
+    evaluation = evaluate(dummy_config)  # the registered candidate: the second model
 
     runs = [mlflow.get_run(summary.run_id) for summary in (first, second, evaluation)]
     assert first.metrics == second.metrics == evaluation.metrics
-    assert len({evaluation_digest(run) for run in runs}) == 1
+    assert len({input_digest(run, "evaluation") for run in runs}) == 1
+    assert None not in {input_digest(run, "evaluation") for run in runs}
     assert runs[2].data.tags["run_type"] == "evaluate"
+
+
+def test_a_failed_training_registers_nothing(tracking_store, dummy_config, monkeypatch):
+    """The version is registered after the run has finished: a failure leaves no version."""
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(DummyModel, "log", fail)
+    with pytest.raises(RuntimeError, match="disk is full"):
+        train(dummy_config)
+
+    (run,) = mlflow.search_runs(experiment_names=["dummy-experiment"], output_format="list")
+    assert run.info.status == "FAILED"
+    assert mlflow.MlflowClient().search_model_versions("name='dummy-model'") == []

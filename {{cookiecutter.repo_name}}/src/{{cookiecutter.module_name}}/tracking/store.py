@@ -1,4 +1,4 @@
-"""Connect MLflow to the project's experiment store.
+"""Where the project's experiments are stored, and how MLflow connects to that store.
 
 By default runs go to a SQLite database, ``mlflow.db``, with artifacts in ``mlartifacts/``,
 both at the project root and addressed by absolute paths: a run started from
@@ -17,31 +17,17 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .paths import PROJECT_ROOT
+from ..paths import PROJECT_ROOT
+from .recording import prepare_environment
 
 if TYPE_CHECKING:
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
 STORE_FILE = "mlflow.db"
 ARTIFACTS_FOLDER = "mlartifacts"
-# Registry convention: every trained version gets this alias; promote one with "champion".
-CANDIDATE_ALIAS = "candidate"
 UI_HOST = "127.0.0.1"
 UI_PORT = 5000
 _LOCK_TIMEOUT_SECONDS = 300
-
-
-def load_environment() -> None:
-    """Read ``.env`` at the project root and apply the project's MLflow defaults.
-
-    Variables already set in the environment win over ``.env``. Telemetry to the MLflow
-    maintainers is off unless ``MLFLOW_DISABLE_TELEMETRY=false`` is set; it must be decided
-    before ``mlflow`` is first imported, which is why this runs first.
-    """
-    from dotenv import load_dotenv
-
-    load_dotenv(PROJECT_ROOT / ".env", override=False)
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 
 def tracking_uri() -> str:
@@ -50,7 +36,7 @@ def tracking_uri() -> str:
     A relative SQLite path in ``MLFLOW_TRACKING_URI`` is taken from the project root, so it
     does not depend on the working directory either.
     """
-    load_environment()
+    prepare_environment(PROJECT_ROOT)
     uri = os.environ.get("MLFLOW_TRACKING_URI", "").strip()
     if not uri:
         return sqlite_uri(PROJECT_ROOT / STORE_FILE)

@@ -1,0 +1,155 @@
+"""Read and write CSV or Parquet tables in chunks, so memory does not grow with the file.
+
+Writing goes to a temporary file beside the destination, moved into place only when every
+chunk is written: a failure or an interrupt never leaves a half-written table behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    import pyarrow.parquet as pq
+
+CSV_SUFFIXES = (".csv",)
+PARQUET_SUFFIXES = (".parquet", ".pq")
+SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES
+_BLOCK_BYTES = 1 << 20
+
+
+def check_suffix(path: Path) -> None:
+    """Refuse a path that is neither CSV nor Parquet, naming the accepted suffixes."""
+    if path.suffix.lower() not in SUFFIXES:
+        raise ValueError(f"{path}: unsupported file type; use one of {', '.join(SUFFIXES)}")
+
+
+def is_parquet(path: Path) -> bool:
+    """Return whether the path names a Parquet file (by its suffix)."""
+    return path.suffix.lower() in PARQUET_SUFFIXES
+
+
+def columns(path: Path) -> list[str]:
+    """Return the column names of a table without reading its rows."""
+    if is_parquet(path):
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(path).names)
+    return [str(column) for column in pd.read_csv(path, nrows=0).columns]
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a whole CSV or Parquet table."""
+    check_suffix(path)
+    return pd.read_parquet(path) if is_parquet(path) else pd.read_csv(path)
+
+
+def head(path: Path, rows: int) -> pd.DataFrame:
+    """Return the first ``rows`` rows of a table."""
+    if not is_parquet(path):
+        return pd.read_csv(path, nrows=rows)
+    return next(iter_chunks(path, rows), pd.DataFrame(columns=columns(path)))
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    """Return a short SHA-256 digest of the file's bytes and its number of lines.
+
+    One pass over the file, in blocks. For a CSV the line count is the row count plus the
+    header (a quoted value holding a line break would count twice: use it for progress only).
+    """
+    digest, lines, last = hashlib.sha256(), 0, b""
+    with path.open("rb") as handle:
+        while block := handle.read(_BLOCK_BYTES):
+            digest.update(block)
+            lines += block.count(b"\n")
+            last = block[-1:]
+    if last and last != b"\n":
+        lines += 1
+    return digest.hexdigest()[:12], lines
+
+
+def row_count(path: Path) -> int:
+    """Return the number of rows: Parquet's metadata, or a CSV's lines minus the header."""
+    if is_parquet(path):
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
+    return max(file_digest(path)[1] - 1, 0)
+
+
+def iter_chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
+    """Yield the table's rows in chunks of at most ``rows`` rows."""
+    check_suffix(path)
+    if is_parquet(path):
+        import pyarrow.parquet as pq
+
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
+            yield batch.to_pandas()
+    else:
+        with pd.read_csv(path, chunksize=rows) as reader:
+            yield from reader
+
+
+class ChunkWriter:
+    """Appends chunks of rows to an open CSV or Parquet file (see :func:`atomic_writer`)."""
+
+    def __init__(self, path: Path) -> None:
+        """Write to ``path``, in the format its suffix names."""
+        self.path = path
+        self.rows = 0
+        self._parquet: pq.ParquetWriter | None = None
+
+    def write(self, chunk: pd.DataFrame) -> None:
+        """Append the rows of ``chunk``; every chunk must have the same columns."""
+        if is_parquet(self.path):
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(chunk, preserve_index=False)
+            if self._parquet is None:
+                self._parquet = pq.ParquetWriter(self.path, table.schema)
+            self._parquet.write_table(table)
+        else:
+            chunk.to_csv(self.path, mode="a", header=self.rows == 0, index=False)
+        self.rows += len(chunk)
+
+    def close(self) -> None:
+        """Finish the file (Parquet writes its footer here)."""
+        if self._parquet is not None:
+            self._parquet.close()
+        elif not self.path.exists():
+            self.path.touch()  # no rows at all: still an (empty) file
+
+
+@contextmanager
+def atomic_writer(destination: Path, *, overwrite: bool = False) -> Iterator[ChunkWriter]:
+    """Write a table to a temporary file, then move it to ``destination`` in one step.
+
+    Raises:
+        FileExistsError: If ``destination`` exists and ``overwrite`` is false.
+    """
+    check_suffix(destination)
+    if destination.exists() and not overwrite:
+        raise FileExistsError(
+            f"{destination} already exists: choose another --output or pass --overwrite"
+        )
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{destination.name}.", suffix=destination.suffix, dir=destination.parent
+    )
+    os.close(handle)
+    writer = ChunkWriter(Path(temporary))
+    Path(temporary).unlink()  # the writer creates it; CSV appends must start from nothing
+    try:
+        yield writer
+        writer.close()
+        Path(temporary).replace(destination)
+    finally:
+        Path(temporary).unlink(missing_ok=True)

@@ -1,0 +1,285 @@
+"""Everything a run writes to MLflow, and what must be settled before MLflow is imported.
+
+The workflows tell the story of a run (load, fit, score, decide); this module is the one
+place that knows how each fact is recorded: which parameters, tags, inputs, metrics,
+figures and tables a run gets, under which names. A run's ``run_type`` tag says which
+workflow wrote it, so the UI and ``search_runs`` can filter them apart.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import provenance
+from ..paths import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    from matplotlib.figure import Figure
+    from mlflow.data.dataset import Dataset as MlflowDataset
+    from mlflow.entities import Run
+    from mlflow.models import ModelInfo
+
+    from ..config import ExperimentConfig
+    from ..datasets import Dataset, Split
+    from ..evaluation import Evaluation, Predictions
+    from ..models import Model
+
+RUN_TYPE_TAG = "run_type"
+MODEL_NAME = "model"
+CONFIG_ARTIFACT = "config.yaml"
+TRAINING, EVALUATION = "training", "evaluation"
+
+
+def prepare_environment(root: Path = PROJECT_ROOT) -> None:
+    """Read ``.env`` at the project root and apply the project's MLflow defaults.
+
+    Call it before ``mlflow`` is first imported: MLflow reads some variables at import.
+    Variables already set in the environment win over ``.env``. Telemetry to the MLflow
+    maintainers is off unless ``MLFLOW_DISABLE_TELEMETRY=false`` is set.
+    """
+    from dotenv import load_dotenv
+
+    load_dotenv(root / ".env", override=False)
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a finished run produced and where to find it.
+
+    Attributes:
+        run_id: The MLflow run id.
+        experiment_id: The MLflow experiment id.
+        tracking_uri: The store the run is in.
+        metrics: The metrics the run logged.
+        model_uri: The model the run logged or used, if any.
+        registered_uri: The registry version the run created, e.g. ``models:/name/3``.
+    """
+
+    run_id: str
+    experiment_id: str
+    tracking_uri: str
+    metrics: dict[str, float]
+    model_uri: str | None = None
+    registered_uri: str | None = None
+
+    @property
+    def url(self) -> str:
+        """The run's page in the MLflow UI."""
+        from .store import run_url
+
+        return run_url(self.tracking_uri, self.experiment_id, self.run_id)
+
+
+@contextmanager
+def tracked_run(
+    experiment_id: str, run_type: str, tags: Mapping[str, str] | None = None
+) -> Iterator[Run]:
+    """Start a run of the given type (``train``, ``promotion``...), ended when the block ends."""
+    import mlflow
+
+    with mlflow.start_run(
+        experiment_id=experiment_id, tags={RUN_TYPE_TAG: run_type, **(tags or {})}
+    ) as run:
+        yield run
+
+
+def log_config(config: ExperimentConfig, dataset: Dataset, split: Split) -> None:
+    """Log the config as flat parameters (plus the data's size) and as a YAML artifact."""
+    import mlflow
+
+    mlflow.log_params(
+        {
+            **config.to_params(),
+            "dataset.version": dataset.version,
+            "split.train_rows": len(split.train_target),
+            "split.test_rows": len(split.test_target),
+        }
+    )
+    mlflow.log_dict(config.to_dict(), CONFIG_ARTIFACT)  # read back by run_config()
+    if config.source is not None:
+        mlflow.set_tag("config_file", _relative(config.source))
+
+
+def log_provenance() -> None:
+    """Tag the code version and runtime, and log the uncommitted diff and environment files."""
+    import mlflow
+
+    state = provenance.git_state(PROJECT_ROOT)
+    mlflow.set_tags({**provenance.source_tags(state), **provenance.runtime_tags()})
+    if state.diff:
+        mlflow.log_text(state.diff, "code/uncommitted.diff")
+    for path in provenance.environment_files(PROJECT_ROOT):
+        mlflow.log_artifact(str(path), artifact_path="environment")
+    mlflow.log_text(provenance.installed_packages(), "environment/installed-packages.txt")
+
+
+def rows_input(dataset: Dataset, features: pd.DataFrame, target: pd.Series) -> MlflowDataset:
+    """Describe rows of a dataset as an MLflow dataset: its name, source and content digest."""
+    import mlflow
+    import pandas as pd
+
+    from ..datasets import content_digest
+
+    with _quiet_dataset_warnings():
+        return mlflow.data.from_pandas(
+            pd.concat([features, target], axis=1),
+            source=dataset.source or None,
+            name=dataset.name,
+            targets=str(target.name),
+            digest=content_digest(features, target),
+        )
+
+
+def file_input(path: Path, digest: str, rows: int) -> MlflowDataset:
+    """Describe an input file by its name, location and byte digest, without reading it."""
+    from mlflow.data.meta_dataset import MetaDataset
+    from mlflow.data.sources import LocalArtifactDatasetSource
+
+    return MetaDataset(
+        LocalArtifactDatasetSource(str(path.resolve())),
+        name=f"{path.name} ({rows} rows)",
+        digest=digest,
+    )
+
+
+def log_inputs(**inputs: MlflowDataset) -> None:
+    """Log datasets as the run's inputs, each under its context (``training=...``)."""
+    import mlflow
+
+    with _quiet_dataset_warnings():
+        for context, dataset in inputs.items():
+            mlflow.log_input(dataset, context=context)
+
+
+def input_digest(run: Run, context: str) -> str | None:
+    """Return the digest of the run's input logged under ``context``, if any."""
+    for item in run.inputs.dataset_inputs:
+        if any(t.key == "mlflow.data.context" and t.value == context for t in item.tags):
+            return item.dataset.digest
+    return None
+
+
+def run_config(run_id: str) -> ExperimentConfig:
+    """Rebuild the config a run logged (its ``config.yaml`` artifact)."""
+    import mlflow
+
+    from ..config import parse_config
+
+    text = mlflow.artifacts.load_text(f"runs:/{run_id}/{CONFIG_ARTIFACT}")
+    return parse_config(text)
+
+
+def log_model(model: Model, features: pd.DataFrame, predictions: np.ndarray) -> ModelInfo:
+    """Log the fitted model with its signature and a few input rows as an example."""
+    from mlflow.models import infer_signature
+
+    with _quiet_dataset_warnings():
+        signature = infer_signature(features, predictions)
+    return model.log(
+        MODEL_NAME,
+        signature=signature,
+        input_example=features.head(5),
+    )
+
+
+def log_evaluation(
+    evaluation: Evaluation,
+    target: pd.Series,
+    predictions: Predictions,
+    *,
+    model_id: str | None = None,
+    rows: MlflowDataset | None = None,
+    prefix: str = "",
+) -> None:
+    """Log metrics in one batch (linked to the model and rows), figures and per-row results.
+
+    Args:
+        evaluation: The metrics and figures.
+        target: The true values, indexed like the dataset's rows.
+        predictions: The model's predictions and scores for those rows.
+        model_id: The logged model the metrics belong to, if any.
+        rows: The evaluated rows as an MLflow dataset, if logged.
+        prefix: Put before every name, e.g. ``challenger.``, to log several models in a run.
+    """
+    import mlflow
+
+    metrics = {f"{prefix}{name}": value for name, value in evaluation.metrics.items()}
+    mlflow.log_metrics(metrics, model_id=model_id, dataset=rows)
+    folder = f"figures/{prefix.rstrip('.')}/" if prefix else "figures/"
+    for name, figure in evaluation.figures.items():
+        mlflow.log_figure(figure, f"{folder}{name}.png")
+    table = predictions_table(target, predictions)
+    mlflow.log_text(table.to_csv(index_label="row"), f"evaluation/{prefix}predictions.csv")
+
+
+def predictions_table(target: pd.Series | None, predictions: Predictions) -> pd.DataFrame:
+    """Return predictions (and true values, and scores) as a table, one row per input row."""
+    import pandas as pd
+
+    table = pd.DataFrame({"prediction": predictions.labels})
+    if target is not None:
+        table.index = target.index
+        table.insert(0, "y_true", target.to_numpy())
+    scores = predictions.scores
+    if scores is not None:
+        names = [f"score_{i}" for i in range(scores.shape[1])] if scores.ndim == 2 else ["score"]
+        table[names] = scores.reshape(len(table), -1)
+    return table
+
+
+def log_decision(params: Mapping[str, Any], tags: Mapping[str, str]) -> None:
+    """Log what a decision was based on (parameters) and what was decided (tags)."""
+    import mlflow
+
+    mlflow.log_params({key: str(value) for key, value in params.items()})
+    mlflow.set_tags(dict(tags))
+
+
+def log_values(metrics: Mapping[str, float]) -> None:
+    """Log plain metrics of the active run in one batch."""
+    import mlflow
+
+    mlflow.log_metrics(dict(metrics))
+
+
+def log_report(report: Mapping[str, Any], name: str) -> None:
+    """Log a JSON report of the active run."""
+    import mlflow
+
+    mlflow.log_dict(dict(report), f"{name}.json")
+
+
+def log_figure(figure: Figure, name: str) -> None:
+    """Log a figure of the active run as a PNG under ``figures/``."""
+    import mlflow
+
+    mlflow.log_figure(figure, f"figures/{name}.png")
+
+
+@contextmanager
+def _quiet_dataset_warnings() -> Iterator[None]:
+    """Silence two MLflow warnings about datasets that do not apply to these records.
+
+    MLflow registers its local-file source twice and warns that a path is ambiguous, and it
+    hints that integer columns cannot hold missing values (true, and irrelevant to a label).
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The specified dataset source", UserWarning)
+        warnings.filterwarnings("ignore", "Hint: Inferred schema contains integer", UserWarning)
+        yield
+
+
+def _relative(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return str(path)

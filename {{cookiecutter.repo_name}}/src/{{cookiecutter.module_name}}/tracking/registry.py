@@ -1,0 +1,112 @@
+"""The model registry: versions, the ``candidate`` and ``champion`` aliases, and baselines.
+
+Conventions of this project:
+
+- every training run registers its model and points ``candidate`` at the new version;
+- ``promote`` points ``champion`` at the version in use (batch predictions, the REST API,
+  monitoring), and stores that version's metrics on the promotion rows as its *baseline*,
+  tags ``baseline.<metric>``, which ``monitor`` compares new data against.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from mlflow.entities import Run
+    from mlflow.entities.model_registry import ModelVersion
+
+CANDIDATE_ALIAS = "candidate"
+CHAMPION_ALIAS = "champion"
+BASELINE_PREFIX = "baseline."
+BASELINE_DIGEST_TAG = "baseline_rows_digest"
+BASELINE_RUN_TAG = "baseline_run_id"
+
+
+def alias_uri(name: str, alias: str) -> str:
+    """Return the model URI of an alias, e.g. ``models:/churn@champion``."""
+    return f"models:/{name}@{alias}"
+
+
+def version_uri(version: ModelVersion) -> str:
+    """Return the model URI of one version, e.g. ``models:/churn/3``."""
+    return f"models:/{version.name}/{version.version}"
+
+
+def register(model_uri: str, name: str) -> ModelVersion:
+    """Register a logged model as a new version of ``name`` (created if needed)."""
+    import mlflow
+
+    return mlflow.register_model(model_uri, name)
+
+
+def set_alias(name: str, alias: str, version: ModelVersion | str) -> None:
+    """Point ``alias`` of the registered model ``name`` at a version."""
+    import mlflow
+
+    number = version if isinstance(version, str) else version.version
+    mlflow.MlflowClient().set_registered_model_alias(name, alias, str(number))
+
+
+def version_by_alias(name: str, alias: str) -> ModelVersion | None:
+    """Return the version an alias points at, or None if the alias (or model) does not exist."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return mlflow.MlflowClient().get_model_version_by_alias(name, alias)
+    except MlflowException as error:
+        if error.get_http_status_code() == 404 or "not found" in str(error).lower():
+            return None
+        raise
+
+
+def get_version(name: str, number: str) -> ModelVersion:
+    """Return one version of a registered model."""
+    import mlflow
+
+    return mlflow.MlflowClient().get_model_version(name, number)
+
+
+def training_run(version: ModelVersion) -> Run:
+    """Return the run that logged a version's model."""
+    import mlflow
+
+    return mlflow.get_run(version.run_id)
+
+
+def record_baseline(
+    version: ModelVersion, metrics: Mapping[str, float], rows_digest: str, run_id: str
+) -> None:
+    """Store a version's metrics on given rows as tags, for monitoring to compare against."""
+    import mlflow
+
+    client = mlflow.MlflowClient()
+    tags = {f"{BASELINE_PREFIX}{name}": repr(float(value)) for name, value in metrics.items()}
+    tags |= {BASELINE_DIGEST_TAG: rows_digest, BASELINE_RUN_TAG: run_id}
+    for key, value in tags.items():
+        client.set_model_version_tag(version.name, version.version, key, value)
+
+
+def baseline(version: ModelVersion) -> dict[str, float]:
+    """Return the baseline metrics stored on a version (empty if it was never promoted)."""
+    return {
+        key.removeprefix(BASELINE_PREFIX): float(value)
+        for key, value in (version.tags or {}).items()
+        if key.startswith(BASELINE_PREFIX)
+    }
+
+
+def resolve_version(model_uri: str) -> str | None:
+    """Return the version number a ``models:/name@alias`` or ``models:/name/N`` URI names."""
+    if not model_uri.startswith("models:/"):
+        return None
+    path = model_uri.removeprefix("models:/")
+    if "@" in path:
+        name, alias = path.split("@", 1)
+        version = version_by_alias(name, alias)
+        return version.version if version is not None else None
+    name, _, number = path.rpartition("/")
+    return number if name and number.isdigit() else None

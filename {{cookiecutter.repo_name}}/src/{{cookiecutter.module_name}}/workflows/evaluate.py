@@ -1,0 +1,57 @@
+"""Evaluate: score a logged or registered model on the config's held-out rows, as a new run."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from .. import blocks
+from ..models import load_model
+from ..tracking import recording, registry
+from . import steps
+
+if TYPE_CHECKING:
+    from ..config import ExperimentConfig
+
+logger = logging.getLogger(__name__)
+
+
+def evaluate(config: ExperimentConfig, model_uri: str | None = None) -> recording.RunSummary:
+    """Evaluate a model on the config's held-out rows and track it as an ``evaluate`` run.
+
+    Args:
+        config: The experiment config: its dataset, split and evaluator are used.
+        model_uri: The model to evaluate, e.g. ``runs:/<run id>/model`` or
+            ``models:/<name>/3``; defaults to ``models:/<registered_model>@candidate``.
+    """
+    if model_uri is None:
+        model_uri = registry.alias_uri(steps.registered_name(config), registry.CANDIDATE_ALIAS)
+    dataset = blocks.build_dataset(config.dataset)
+    evaluator = blocks.build_evaluator(config.evaluator)
+
+    uri, experiment_id = steps.open_experiment(config)
+    logger.info("[1/4] Loading model %s from %s", model_uri, uri)
+    model = load_model(model_uri)
+
+    logger.info("[2/4] Loading dataset %r and its held-out rows", dataset.name)
+    split = steps.held_out(config, dataset)
+
+    with recording.tracked_run(
+        experiment_id, "evaluate", tags={"evaluated_model_uri": model_uri}
+    ) as run:
+        recording.log_config(config, dataset, split)
+        recording.log_provenance()
+        held_out_rows = recording.rows_input(dataset, split.test_features, split.test_target)
+        recording.log_inputs(evaluation=held_out_rows)
+        logger.info("[3/4] Evaluating on %d held-out rows", len(split.test_target))
+        predictions = steps.score(model, split.test_features)
+        evaluation = steps.evaluate(evaluator, split.test_target, predictions)
+        logger.info("[4/4] Logging metrics, figures and predictions")
+        recording.log_evaluation(evaluation, split.test_target, predictions, rows=held_out_rows)
+    return recording.RunSummary(
+        run_id=run.info.run_id,
+        experiment_id=experiment_id,
+        tracking_uri=uri,
+        metrics=evaluation.metrics,
+        model_uri=model_uri,
+    )

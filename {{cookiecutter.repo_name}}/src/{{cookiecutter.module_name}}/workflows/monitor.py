@@ -1,0 +1,194 @@
+"""Monitor: has new data drifted from the champion's training data, and has it got worse?
+
+The reference is the champion's own training rows, rebuilt from the config its training
+run logged and checked against the digest that run recorded. When the batch has the target
+column, the champion is scored on it and compared with the baseline stored at promotion.
+The decision is ``retrain`` if any feature drifted or the deciding metric fell by more
+than the config's ``monitor.max_metric_drop``; otherwise ``ok``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
+
+from .. import blocks, tables
+from ..datasets import content_digest
+from ..drift import DriftReport, detect_drift, drift_figure
+from ..evaluation.figures import metrics_side_by_side
+from ..models import load_model
+from ..tracking import recording, registry
+from . import steps
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pandas as pd
+    from mlflow.entities.model_registry import ModelVersion
+
+    from ..config import ExperimentConfig
+    from ..evaluation import Evaluator
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MonitorReport:
+    """What ``monitor`` found and decided.
+
+    Attributes:
+        retrain: Whether retraining is recommended.
+        reasons: Why, one sentence each (or why not).
+        drift: The per-feature drift tests.
+        metrics: The champion's metrics on the batch (empty without a target column).
+        baseline: The champion's baseline metrics, recorded at promotion.
+        run: The monitor run.
+    """
+
+    retrain: bool
+    reasons: list[str]
+    drift: DriftReport
+    metrics: dict[str, float] = field(default_factory=dict)
+    baseline: dict[str, float] = field(default_factory=dict)
+    run: recording.RunSummary | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the report as plain data (it is logged as JSON)."""
+        return {
+            "decision": "retrain" if self.retrain else "ok",
+            "reasons": self.reasons,
+            "metrics": self.metrics,
+            "baseline": self.baseline,
+            "drift": self.drift.to_dict(),
+        }
+
+
+def monitor(config: ExperimentConfig, batch_path: Path) -> MonitorReport:
+    """Compare a new batch with the champion's training data and its baseline metrics.
+
+    Args:
+        config: Names the registered model; its ``monitor`` section sets the thresholds and
+            its ``promotion`` section the deciding metric.
+        batch_path: A CSV or Parquet file with the model's features, and optionally the
+            target column.
+
+    Raises:
+        steps.RefusedError: No champion, a batch without the model's features, or training data
+            that no longer matches what the champion was trained on.
+    """
+    name = steps.registered_name(config)
+    if not batch_path.is_file():
+        raise steps.RefusedError(f"No batch file {batch_path}")
+    uri, experiment_id = steps.open_experiment(config)
+    champion = registry.version_by_alias(name, registry.CHAMPION_ALIAS)
+    if champion is None:
+        raise steps.RefusedError(f"{name!r} has no champion to monitor: run `make promote` first")
+
+    logger.info("[1/4] Rebuilding the training rows of champion version %s", champion.version)
+    reference, target_name, evaluator = _training_rows(champion)
+    batch = tables.read_table(batch_path)
+    missing = [column for column in reference.columns if column not in batch.columns]
+    if missing:
+        raise steps.RefusedError(
+            f"{batch_path.name} lacks the model's feature column(s) {missing}"
+        )
+
+    logger.info("[2/4] Testing %d features for drift", len(reference.columns))
+    thresholds = config.monitor
+    drift = detect_drift(
+        reference,
+        batch[reference.columns],
+        alpha=thresholds.alpha,
+        min_effect=thresholds.min_effect,
+        psi_threshold=thresholds.psi_threshold,
+    )
+    reasons = [
+        f"feature {f.feature!r} drifted ({f.test} effect {f.effect:.3f}, "
+        f"adjusted p {f.adjusted_p_value:.2g})"
+        for f in drift.drifted
+    ]
+    baseline = registry.baseline(champion)
+    metrics: dict[str, float] = {}
+    if target_name in batch.columns:
+        logger.info("[3/4] Scoring the champion on the %d labelled rows", len(batch))
+        model = load_model(registry.version_uri(champion))
+        predictions = steps.score(model, batch[reference.columns])
+        metrics = steps.evaluate(evaluator, batch[target_name], predictions).metrics
+        reasons += _performance_reasons(config, evaluator, metrics, baseline)
+    else:
+        logger.info("[3/4] No %r column in the batch: performance is not checked", target_name)
+
+    retrain = bool(reasons)
+    if not retrain:
+        reasons = ["no feature drifted and performance holds against the baseline"]
+    report = MonitorReport(retrain, reasons, drift, metrics, baseline)
+    logger.info("[4/4] Recording the report")
+    digest, _ = tables.file_digest(batch_path)
+    with recording.tracked_run(
+        experiment_id, "monitor", tags={"decision": "retrain" if retrain else "ok"}
+    ) as run:
+        recording.log_inputs(monitored=recording.file_input(batch_path, digest, len(batch)))
+        recording.log_decision(
+            params={
+                "model_version": champion.version,
+                "batch": str(batch_path),
+                "batch_rows": len(batch),
+                **{f"monitor.{k}": v for k, v in asdict(thresholds).items()},
+            },
+            tags={"reasons": "; ".join(reasons)[:5000]},
+        )
+        recording.log_values(
+            {"drifted_features": len(drift.drifted)}
+            | {f"batch.{key}": value for key, value in metrics.items()}
+        )
+        recording.log_report(report.to_dict(), "monitor_report")
+        recording.log_figure(drift_figure(drift), "drift")
+        if metrics and baseline:
+            shared = {key: baseline[key] for key in metrics if key in baseline}
+            figure = metrics_side_by_side(
+                {"baseline": shared, "batch": metrics}, title="Champion: batch vs baseline"
+            )
+            recording.log_figure(figure, "metrics_vs_baseline")
+    summary = recording.RunSummary(run.info.run_id, experiment_id, uri, metrics)
+    return MonitorReport(retrain, reasons, drift, metrics, baseline, summary)
+
+
+def _training_rows(champion: ModelVersion) -> tuple[pd.DataFrame, str, Evaluator]:
+    """Rebuild the champion's training features; return them, the target name, the evaluator."""
+    training_run = registry.training_run(champion)
+    config = recording.run_config(training_run.info.run_id)
+    dataset = blocks.build_dataset(config.dataset)
+    split = steps.held_out(config, dataset)
+    logged = recording.input_digest(training_run, recording.TRAINING)
+    rebuilt = content_digest(split.train_features, split.train_target)
+    if logged != rebuilt:
+        raise steps.RefusedError(
+            f"The champion's training rows were {logged}, but its config now gives {rebuilt}: "
+            "the dataset changed since training, so it is not the reference any more"
+        )
+    evaluator = blocks.build_evaluator(config.evaluator)
+    return split.train_features, str(split.train_target.name), evaluator
+
+
+def _performance_reasons(
+    config: ExperimentConfig,
+    evaluator: Evaluator,
+    metrics: dict[str, float],
+    baseline: dict[str, float],
+) -> list[str]:
+    """Return why performance calls for retraining (an empty list if it does not)."""
+    metric = config.promotion.metric or evaluator.key_metric
+    if metric not in metrics:
+        return []
+    if metric not in baseline:
+        logger.info("      no baseline %r recorded: promote with `make promote`", metric)
+        return []
+    sign = 1 if evaluator.higher_is_better(metric) else -1
+    drop = sign * (baseline[metric] - metrics[metric])
+    if drop > config.monitor.max_metric_drop:
+        return [
+            f"{metric} fell from {baseline[metric]:.4f} (baseline) to {metrics[metric]:.4f}, "
+            f"more than monitor.max_metric_drop {config.monitor.max_metric_drop}"
+        ]
+    return []

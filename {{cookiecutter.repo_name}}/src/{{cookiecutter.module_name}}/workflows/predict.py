@@ -1,0 +1,218 @@
+"""Predict: score a CSV or Parquet file with a registered model, in chunks, as a tracked run.
+
+The input is checked against the model's signature before any row is scored; the output is
+written to a temporary file and moved into place at the end, and an existing output is only
+replaced when asked. Chunks keep memory flat however large the file is.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .. import tables
+from ..models import load_model
+from ..paths import DATA_DIR
+from ..tracking import recording, registry
+from . import steps
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from mlflow.types import Schema
+
+    from ..config import ExperimentConfig
+
+logger = logging.getLogger(__name__)
+
+CHUNK_ROWS = 50_000
+HEAD_ROWS = 1_000
+PREDICTIONS_DIR = DATA_DIR / "predictions"
+
+
+@dataclass(frozen=True)
+class PredictionSummary:
+    """Where the predictions went and the run that recorded them."""
+
+    output: Path
+    rows: int
+    model_uri: str
+    run: recording.RunSummary
+
+
+def default_output(input_path: Path) -> Path:
+    """Return where predictions of a file go by default: ``data/predictions/<name>``."""
+    return PREDICTIONS_DIR / f"{input_path.stem}.predictions{input_path.suffix}"
+
+
+def predict(
+    config: ExperimentConfig,
+    input_path: Path,
+    *,
+    model_uri: str | None = None,
+    output: Path | None = None,
+    keep: Sequence[str] = (),
+    overwrite: bool = False,
+    chunk_rows: int = CHUNK_ROWS,
+) -> PredictionSummary:
+    """Score every row of ``input_path`` and write the predictions (and scores) to a file.
+
+    Args:
+        config: Names the experiment the run goes to and the registered model.
+        input_path: A CSV or Parquet file with the model's input columns.
+        model_uri: The model; defaults to ``models:/<registered_model>@champion``.
+        output: The predictions file (CSV or Parquet); see :func:`default_output`.
+        keep: Input columns copied to the output next to the predictions, e.g. an id.
+        overwrite: Replace an existing output file.
+        chunk_rows: Rows read and scored at a time.
+
+    Raises:
+        steps.RefusedError: A missing input, an input that does not match the model's signature,
+            or an existing output without ``overwrite``.
+    """
+    if model_uri is None:
+        model_uri = registry.alias_uri(steps.registered_name(config), registry.CHAMPION_ALIAS)
+    if not input_path.is_file():
+        raise steps.RefusedError(f"No input file {input_path}")
+    tables.check_suffix(input_path)
+    output = output or default_output(input_path)
+    tables.check_suffix(output)
+    if output.exists() and not overwrite:
+        raise steps.RefusedError(f"{output} already exists: pass --overwrite to replace it")
+
+    uri, experiment_id = steps.open_experiment(config)
+    logger.info("[1/3] Checking %s against the signature of %s", input_path.name, model_uri)
+    schema = _input_schema(model_uri)
+    columns = tables.columns(input_path)
+    _check_columns(columns, schema, keep)
+    if schema is not None:  # the types of the first rows, before any work
+        _conform(tables.head(input_path, HEAD_ROWS)[schema.input_names()], schema, first_row=1)
+    model = load_model(model_uri)
+    digest, _ = tables.file_digest(input_path)
+    total = tables.row_count(input_path)
+
+    with recording.tracked_run(experiment_id, "predict") as run:
+        recording.log_inputs(inference=recording.file_input(input_path, digest, total))
+        logger.info("[2/3] Scoring %d rows in chunks of %d", total, chunk_rows)
+        started = time.perf_counter()
+        rows = _score_file(model, input_path, output, schema, keep, overwrite, chunk_rows, total)
+        seconds = time.perf_counter() - started
+        logger.info("[3/3] Wrote %d predictions to %s", rows, output)
+        recording.log_decision(
+            params={
+                "model_uri": model_uri,
+                "model_version": registry.resolve_version(model_uri) or "unregistered",
+                "input": str(input_path),
+                "input_digest": digest,
+                "output": str(output),
+                "keep": ",".join(keep),
+            },
+            tags={"output": str(output.resolve())},
+        )
+        recording.log_values({"rows": rows, "rows_per_second": rows / max(seconds, 1e-9)})
+    summary = recording.RunSummary(
+        run_id=run.info.run_id,
+        experiment_id=experiment_id,
+        tracking_uri=uri,
+        metrics={"rows": rows},
+        model_uri=model_uri,
+    )
+    return PredictionSummary(output=output, rows=rows, model_uri=model_uri, run=summary)
+
+
+def _score_file(
+    model: object,
+    input_path: Path,
+    output: Path,
+    schema: Schema | None,
+    keep: Sequence[str],
+    overwrite: bool,
+    chunk_rows: int,
+    total: int,
+) -> int:
+    """Score the file chunk by chunk into ``output``; return the number of rows."""
+    from tqdm import tqdm
+
+    names = schema.input_names() if schema is not None else None
+    done = 0
+    with (
+        tables.atomic_writer(output, overwrite=overwrite) as writer,
+        tqdm(total=total, unit=" rows", disable=None, leave=False) as progress,
+    ):
+        for chunk in tables.iter_chunks(input_path, chunk_rows):
+            features = chunk.drop(columns=list(keep)) if names is None else chunk[names]
+            if schema is not None:
+                features = _conform(features, schema, first_row=done + 1)
+            predictions = steps.score(model, features)
+            table = recording.predictions_table(None, predictions)
+            kept = chunk[list(keep)].reset_index(drop=True)
+            writer.write(kept.join(table.reset_index(drop=True)))
+            done += len(chunk)
+            progress.update(len(chunk))
+    return done
+
+
+def _input_schema(model_uri: str) -> Schema | None:
+    import mlflow
+
+    signature = mlflow.models.get_model_info(model_uri).signature
+    return signature.inputs if signature is not None else None
+
+
+def _check_columns(columns: Sequence[str], schema: Schema | None, keep: Sequence[str]) -> None:
+    """Refuse, in one message, missing model inputs, unknown columns and unknown --keep."""
+    problems = []
+    unknown_keep = [name for name in keep if name not in columns]
+    if unknown_keep:
+        problems.append(f"--keep names column(s) the file does not have: {unknown_keep}")
+    if schema is not None:
+        expected = schema.input_names()
+        missing = [name for name in expected if name not in columns]
+        extra = [name for name in columns if name not in expected and name not in keep]
+        if missing:
+            problems.append(f"missing column(s) the model needs: {missing}")
+        if extra:
+            problems.append(
+                f"column(s) the model does not take: {extra} (drop them, or pass them "
+                "through with --keep)"
+            )
+    if problems:
+        raise steps.RefusedError("The input does not match the model: " + "; ".join(problems))
+
+
+def _conform(features: pd.DataFrame, schema: Schema, first_row: int) -> pd.DataFrame:
+    """Check each column's type against the signature and cast it to the exact type."""
+    wrong, casts = [], {}
+    for spec in schema.inputs:
+        dtype = features[spec.name].dtype
+        if not _compatible(spec.type.name, dtype):
+            wrong.append(f"{spec.name!r} is {dtype}, the model expects {spec.type.name}")
+        elif spec.type.to_numpy() != dtype:
+            casts[spec.name] = spec.type.to_numpy()
+    if wrong:
+        last_row = first_row + len(features) - 1
+        raise steps.RefusedError(
+            f"Wrong column type(s) in rows {first_row}-{last_row}: {'; '.join(wrong)}"
+        )
+    return features.astype(casts) if casts else features
+
+
+def _compatible(expected: str, dtype: object) -> bool:
+    """Whether values of ``dtype`` can be given as the signature's ``expected`` type."""
+    import pandas as pd
+
+    types = pd.api.types
+    if expected in ("double", "float"):
+        return types.is_numeric_dtype(dtype) and not types.is_bool_dtype(dtype)
+    if expected in ("integer", "long"):
+        return types.is_integer_dtype(dtype)
+    if expected == "boolean":
+        return types.is_bool_dtype(dtype)
+    if expected == "string":
+        return types.is_string_dtype(dtype) or types.is_object_dtype(dtype)
+    if expected == "datetime":
+        return types.is_datetime64_any_dtype(dtype)
+    return True

@@ -1,0 +1,258 @@
+"""Promote: the candidate (challenger) replaces the champion only if it wins on the same rows.
+
+Both models are scored here, in the promotion run, on the config's held-out rows with the
+same evaluator: metrics stored by other runs are never compared. The comparison is refused
+when a model was trained with other rows held out (its training run's ``evaluation`` input
+digest differs from these rows'), because it would then be scored on rows it has seen.
+Every decision, including a refusal to promote, is a ``promotion`` run of its own.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .. import blocks
+from ..datasets import content_digest
+from ..evaluation import MetricComparison, compare_on_same_rows
+from ..evaluation.figures import metrics_side_by_side
+from ..models import load_model
+from ..tracking import recording, registry
+from . import steps
+
+if TYPE_CHECKING:
+    from mlflow.entities.model_registry import ModelVersion
+
+    from ..config import ExperimentConfig, PromotionSpec
+    from ..datasets import Split
+    from ..evaluation import Evaluator, Predictions
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What ``promote`` decided and why.
+
+    Attributes:
+        promoted: Whether ``champion`` now points at the challenger.
+        reason: One sentence, with the values it rests on.
+        challenger: The challenger's version number.
+        champion: The previous champion's version number (None: there was none).
+        comparison: The metric comparison (None without a previous champion).
+        run: The promotion run.
+    """
+
+    promoted: bool
+    reason: str
+    challenger: str
+    champion: str | None
+    comparison: MetricComparison | None
+    run: recording.RunSummary | None
+
+
+def promote(
+    config: ExperimentConfig,
+    *,
+    version: str | None = None,
+    allow_other_rows: bool = False,
+    force_reason: str | None = None,
+) -> Decision:
+    """Compare the challenger with the champion and move ``champion`` if the challenger wins.
+
+    Args:
+        config: Names the registered model, the held-out rows, the evaluator and (in its
+            ``promotion`` section) the deciding metric, its margin and the rule.
+        version: The challenger's version number; defaults to the ``candidate`` alias.
+        allow_other_rows: Compare even if a model was trained with other rows held out
+            (recorded on the run).
+        force_reason: Promote the challenger whatever the comparison says, for this reason
+            (recorded on the run, with who forced it).
+
+    Raises:
+        RefusedError: No challenger, a challenger whose training run did not finish, or models
+            trained with other held-out rows (without ``allow_other_rows``).
+    """
+    name = steps.registered_name(config)
+    challenger = _challenger(name, version)
+    champion = registry.version_by_alias(name, registry.CHAMPION_ALIAS)
+    for role, model_version in (("challenger", challenger), ("champion", champion)):
+        if model_version is not None:
+            _require_finished_training(role, model_version)
+    if champion is not None and champion.version == challenger.version:
+        logger.info("Version %s of %r is already the champion", challenger.version, name)
+        return Decision(True, "already the champion", str(challenger.version), None, None, None)
+
+    dataset = blocks.build_dataset(config.dataset)
+    evaluator = blocks.build_evaluator(config.evaluator)
+    metric = config.promotion.metric or evaluator.key_metric
+    if metric is None:
+        raise steps.RefusedError(
+            f"{type(evaluator).__name__} names no key metric: set promotion.metric in the config"
+        )
+    logger.info("[1/4] Holding out the rows both models are scored on")
+    split = steps.held_out(config, dataset)
+    rows_digest = content_digest(split.test_features, split.test_target)
+    mismatches = _rows_mismatches(rows_digest, challenger, champion)
+    if mismatches and not allow_other_rows:
+        raise steps.RefusedError(
+            f"Cannot compare on rows {rows_digest}: {'; '.join(mismatches)}. Such a model "
+            "has seen some of these rows in training, so its score would be inflated. Train "
+            "it again with this config's split, or pass --allow-other-rows to compare anyway "
+            "(recorded on the promotion run)."
+        )
+
+    uri, experiment_id = steps.open_experiment(config)
+    with recording.tracked_run(experiment_id, "promotion") as run:
+        recording.log_inputs(
+            evaluation=recording.rows_input(dataset, split.test_features, split.test_target)
+        )
+        logger.info("[2/4] Scoring challenger version %s", challenger.version)
+        challenger_metrics, challenger_predictions = _score(
+            "challenger", challenger, evaluator, split
+        )
+        comparison = None
+        if champion is None:
+            promoted, reason = True, "no champion yet: the challenger becomes the champion"
+            values = {f"challenger v{challenger.version}": challenger_metrics}
+        else:
+            logger.info("[3/4] Scoring champion version %s on the same rows", champion.version)
+            champion_metrics, champion_predictions = _score("champion", champion, evaluator, split)
+            comparison = compare_on_same_rows(
+                evaluator,
+                metric,
+                split.test_target.to_numpy(),
+                challenger_predictions,
+                champion_predictions,
+                confidence=config.promotion.confidence,
+                resamples=config.promotion.resamples,
+                seed=config.split.seed,
+            )
+            promoted, reason = decide(comparison, config.promotion)
+            values = {
+                f"challenger v{challenger.version}": challenger_metrics,
+                f"champion v{champion.version}": champion_metrics,
+            }
+            recording.log_values(_comparison_metrics(comparison))
+        if force_reason is not None:
+            reason = f"forced by {_who()} ({force_reason}); the comparison said: {reason}"
+            promoted = True
+        logger.info("[4/4] Decision: %s", "promote" if promoted else "keep the champion")
+        recording.log_decision(
+            params={
+                "registered_model": name,
+                "challenger_version": challenger.version,
+                "champion_version": champion.version if champion else "none",
+                "metric": metric,
+                "higher_is_better": evaluator.higher_is_better(metric),
+                "margin": config.promotion.margin,
+                "require_significant": config.promotion.require_significant,
+                "rows_digest": rows_digest,
+            },
+            tags={
+                "decision": "promoted" if promoted else "kept",
+                "reason": reason,
+                "allow_other_rows": str(bool(mismatches and allow_other_rows)).lower(),
+                **({"rows_mismatch": "; ".join(mismatches)} if mismatches else {}),
+                **({"forced_by": _who(), "force_reason": force_reason} if force_reason else {}),
+            },
+        )
+        recording.log_figure(metrics_side_by_side(values), "challenger_vs_champion")
+
+    if promoted:
+        registry.record_baseline(challenger, challenger_metrics, rows_digest, run.info.run_id)
+        registry.set_alias(name, registry.CHAMPION_ALIAS, challenger)
+    summary = recording.RunSummary(
+        run_id=run.info.run_id,
+        experiment_id=experiment_id,
+        tracking_uri=uri,
+        metrics=challenger_metrics,
+        model_uri=registry.version_uri(challenger),
+    )
+    return Decision(
+        promoted,
+        reason,
+        str(challenger.version),
+        str(champion.version) if champion else None,
+        comparison,
+        summary,
+    )
+
+
+def _challenger(name: str, version: str | None) -> ModelVersion:
+    if version is not None:
+        return registry.get_version(name, version)
+    candidate = registry.version_by_alias(name, registry.CANDIDATE_ALIAS)
+    if candidate is None:
+        raise steps.RefusedError(
+            f"{name!r} has no {registry.CANDIDATE_ALIAS!r} version to promote: run `make train`"
+        )
+    return candidate
+
+
+def _require_finished_training(role: str, version: ModelVersion) -> None:
+    status = registry.training_run(version).info.status
+    if status != "FINISHED":
+        raise steps.RefusedError(
+            f"The {role}, version {version.version} of {version.name!r}, was trained by run "
+            f"{version.run_id}, which is {status}, not FINISHED: only a finished training can "
+            "be promoted"
+        )
+
+
+def _rows_mismatches(
+    rows_digest: str, challenger: ModelVersion, champion: ModelVersion | None
+) -> list[str]:
+    """Say which model was trained with other held-out rows than ``rows_digest``."""
+    mismatches = []
+    for role, version in (("challenger", challenger), ("champion", champion)):
+        if version is None:
+            continue
+        digest = recording.input_digest(registry.training_run(version), recording.EVALUATION)
+        if digest != rows_digest:
+            mismatches.append(
+                f"the {role} (version {version.version}) held out rows {digest} in training"
+            )
+    return mismatches
+
+
+def _score(
+    role: str, version: ModelVersion, evaluator: Evaluator, split: Split
+) -> tuple[dict[str, float], Predictions]:
+    """Score one version on the held-out rows and log its metrics under ``<role>.``."""
+    model = load_model(registry.version_uri(version))
+    predictions = steps.score(model, split.test_features)
+    evaluation = steps.evaluate(evaluator, split.test_target, predictions)
+    recording.log_evaluation(evaluation, split.test_target, predictions, prefix=f"{role}.")
+    return evaluation.metrics, predictions
+
+
+def decide(comparison: MetricComparison, rule: PromotionSpec) -> tuple[bool, str]:
+    """Apply the config's rule: better by the margin (and significantly, if required)."""
+    values = (
+        f"{comparison.metric} {comparison.challenger:.4f} (challenger) vs "
+        f"{comparison.reference:.4f} (champion), improvement {comparison.improvement:+.4f}, "
+        f"{comparison.confidence:.0%} CI [{comparison.interval[0]:+.4f}, "
+        f"{comparison.interval[1]:+.4f}]"
+    )
+    if comparison.improvement <= 0 or comparison.improvement < rule.margin:
+        return False, f"not better by the margin {rule.margin}: {values}"
+    if rule.require_significant and not comparison.significant:
+        return False, f"the confidence interval does not exclude zero: {values}"
+    return True, f"better by at least the margin {rule.margin}: {values}"
+
+
+def _comparison_metrics(comparison: MetricComparison) -> dict[str, float]:
+    return {
+        "improvement": comparison.improvement,
+        "improvement_ci_low": comparison.interval[0],
+        "improvement_ci_high": comparison.interval[1],
+    }
+
+
+def _who() -> str:
+    """Name who forced a promotion: the tracking server user if set, else the OS user."""
+    return os.environ.get("MLFLOW_TRACKING_USERNAME") or getpass.getuser()

@@ -1,0 +1,49 @@
+"""Serve: a REST API of a registered model, with MLflow's own model server.
+
+``mlflow models serve`` with the local environment (no conda or virtualenv is built):
+``GET /ping`` answers when the model is loaded, ``POST /invocations`` takes rows as JSON
+(``{"dataframe_split": {"columns": [...], "data": [[...]]}}``) and returns predictions.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from ..tracking import registry, store
+from . import RefusedError
+
+SERVE_HOST = "127.0.0.1"
+SERVE_PORT = 5001  # next to the MLflow UI's 5000, so both can run at once
+
+
+def serve_command(
+    model_uri: str, host: str = SERVE_HOST, port: int = SERVE_PORT
+) -> tuple[list[str], dict[str, str]]:
+    """Return the ``mlflow models serve`` command and the environment to run it in.
+
+    The environment puts this interpreter's ``bin`` folder first on ``PATH`` (MLflow starts
+    ``uvicorn`` by name, so it must be found even when ``.venv`` is not activated) and names
+    the project's store, where ``models:/`` URIs are resolved.
+    """
+    uri = store.configure()
+    if model_uri.startswith("models:/") and registry.resolve_version(model_uri) is None:
+        raise RefusedError(
+            f"{model_uri} does not exist in {uri}: train and promote a model first "
+            "(`make train`, `make promote`), or pass --model-uri"
+        )
+    command = [
+        sys.executable, "-m", "mlflow", "models", "serve",
+        "--model-uri", model_uri,
+        "--env-manager", "local",
+        "--host", host,
+        "--port", str(port),
+    ]  # fmt: skip
+    bin_folder = str(Path(sys.executable).parent)
+    environment = {
+        **os.environ,
+        "PATH": os.pathsep.join([bin_folder, os.environ.get("PATH", "")]),
+        "MLFLOW_TRACKING_URI": uri,
+    }
+    return command, environment

@@ -1,0 +1,70 @@
+"""Steps the workflows share: open the experiment, hold out rows, score with a model."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..datasets import split_dataset
+from ..evaluation import Predictions
+from ..tracking import store
+from . import RefusedError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..config import ExperimentConfig
+    from ..datasets import Dataset, Split
+    from ..evaluation import Evaluation, Evaluator
+    from ..models import Model
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["RefusedError", "evaluate", "held_out", "open_experiment", "registered_name", "score"]
+
+
+def open_experiment(config: ExperimentConfig) -> tuple[str, str]:
+    """Connect to the store and make the config's experiment active: (store URI, its id)."""
+    uri = store.configure()
+    return uri, store.set_experiment(config.experiment)
+
+
+def registered_name(config: ExperimentConfig) -> str:
+    """Return the config's registered model name, or refuse if it has none."""
+    if not config.registered_model:
+        raise RefusedError(
+            "The config has no registered_model: set one (e.g. registered_model: my-model) "
+            "or pass --model-uri"
+        )
+    return config.registered_model
+
+
+def held_out(config: ExperimentConfig, dataset: Dataset) -> Split:
+    """Split the dataset as the config says; the same seed always holds out the same rows."""
+    split = split_dataset(
+        dataset, config.split.test_size, config.split.seed, stratify=config.split.stratify
+    )
+    logger.info(
+        "      %d rows x %d features, version %s; %d held out (seed %d)",
+        len(dataset),
+        dataset.features.shape[1],
+        dataset.version,
+        len(split.test_target),
+        config.split.seed,
+    )
+    return split
+
+
+def score(model: Model, features: pd.DataFrame) -> Predictions:
+    """Return the model's predictions, and its class probabilities if it has them."""
+    return Predictions(np.asarray(model.predict(features)), model.predict_proba(features))
+
+
+def evaluate(evaluator: Evaluator, target: pd.Series, predictions: Predictions) -> Evaluation:
+    """Score predictions against the true values, printing each metric."""
+    evaluation = evaluator.evaluate(target, predictions.labels, predictions.scores)
+    for name, value in evaluation.metrics.items():
+        logger.info("      %-10s %.4f", name, value)
+    return evaluation

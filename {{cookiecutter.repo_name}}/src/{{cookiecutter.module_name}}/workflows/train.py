@@ -1,0 +1,75 @@
+"""Train: fit the config's model, evaluate it on held-out rows, register it as a candidate.
+
+The blocks are only used through their base classes (:class:`Dataset`, :class:`Model`,
+:class:`Evaluator`): swapping one is a config change, never a change here. The version is
+registered, and ``candidate`` moved to it, only after the run has logged everything and
+finished: a run that fails leaves nothing in the registry.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from .. import blocks
+from ..tracking import recording, registry
+from . import steps
+
+if TYPE_CHECKING:
+    from ..config import ExperimentConfig
+
+logger = logging.getLogger(__name__)
+
+
+def train(config: ExperimentConfig) -> recording.RunSummary:
+    """Train, evaluate and track one run; register the model as ``candidate`` if configured."""
+    dataset = blocks.build_dataset(config.dataset)
+    model = blocks.build_model(config.model)
+    evaluator = blocks.build_evaluator(config.evaluator)
+
+    logger.info("[1/6] Loading dataset %r and holding out rows for evaluation", dataset.name)
+    split = steps.held_out(config, dataset)
+    uri, experiment_id = steps.open_experiment(config)
+    logger.info("[2/6] Tracking experiment %r in %s", config.experiment, uri)
+
+    with recording.tracked_run(experiment_id, "train") as run:
+        recording.log_config(config, dataset, split)
+        recording.log_provenance()
+        held_out_rows = recording.rows_input(dataset, split.test_features, split.test_target)
+        recording.log_inputs(
+            training=recording.rows_input(dataset, split.train_features, split.train_target),
+            evaluation=held_out_rows,
+        )
+
+        logger.info("[3/6] Training %r on %d rows", model, len(split.train_target))
+        model.fit(split.train_features, split.train_target)
+
+        logger.info("[4/6] Evaluating on %d held-out rows", len(split.test_target))
+        predictions = steps.score(model, split.test_features)
+        evaluation = steps.evaluate(evaluator, split.test_target, predictions)
+
+        logger.info("[5/6] Logging the model, metrics, figures and predictions")
+        model_info = recording.log_model(model, split.test_features, predictions.labels)
+        recording.log_evaluation(
+            evaluation,
+            split.test_target,
+            predictions,
+            model_id=model_info.model_id,
+            rows=held_out_rows,
+        )
+
+    registered_uri = None
+    if config.registered_model:
+        name, alias = config.registered_model, registry.CANDIDATE_ALIAS
+        logger.info("[6/6] Registering the model as %r with the alias %r", name, alias)
+        version = registry.register(model_info.model_uri, name)
+        registry.set_alias(name, alias, version)
+        registered_uri = registry.version_uri(version)
+    return recording.RunSummary(
+        run_id=run.info.run_id,
+        experiment_id=experiment_id,
+        tracking_uri=uri,
+        metrics=evaluation.metrics,
+        model_uri=model_info.model_uri,
+        registered_uri=registered_uri,
+    )

@@ -1,0 +1,142 @@
+"""Promotion: the challenger replaces the champion only if it wins on the same rows."""
+
+import mlflow
+import pytest
+from conftest import make_config, write_config
+
+from {{ cookiecutter.module_name }} import cli
+from {{ cookiecutter.module_name }}.config import PromotionSpec
+from {{ cookiecutter.module_name }}.evaluation import MetricComparison
+from {{ cookiecutter.module_name }}.tracking import registry
+from {{ cookiecutter.module_name }}.workflows import RefusedError
+from {{ cookiecutter.module_name }}.workflows.promote import decide, promote
+from {{ cookiecutter.module_name }}.workflows.train import train
+
+BEST = make_config(margin=0.0, rows=200)
+WORSE = make_config(margin=1.5, rows=200)
+
+
+def champion():
+    return registry.version_by_alias("dummy-model", registry.CHAMPION_ALIAS)
+
+
+def test_first_candidate_becomes_champion_with_its_baseline(tracking_store):
+    trained = train(BEST)
+    decision = promote(BEST)
+
+    assert decision.promoted
+    assert decision.champion is None
+    assert "no champion yet" in decision.reason
+    version = champion()
+    assert str(version.version) == decision.challenger == "1"
+    # The baseline stored on the version is the challenger's score in the promotion run.
+    assert registry.baseline(version) == pytest.approx(trained.metrics, abs=1e-12)
+    run = mlflow.get_run(decision.run.run_id)
+    assert run.data.tags["run_type"] == "promotion"
+    assert run.data.tags["decision"] == "promoted"
+    assert run.data.metrics["challenger.accuracy"] == pytest.approx(trained.metrics["accuracy"])
+    artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(run.info.run_id, "figures")}
+    assert "figures/challenger_vs_champion.png" in artifacts
+
+
+def test_a_worse_challenger_leaves_the_champion_in_place(tracking_store, tmp_path, capsys):
+    train(BEST)
+    promote(BEST)
+    train(WORSE)
+
+    decision = promote(WORSE)
+
+    assert not decision.promoted
+    assert str(champion().version) == "1"
+    comparison = decision.comparison
+    assert comparison.improvement < 0
+    assert comparison.interval[0] <= comparison.improvement <= comparison.interval[1]
+    assert f"{comparison.challenger:.4f}" in decision.reason
+    assert f"{comparison.reference:.4f}" in decision.reason
+    run = mlflow.get_run(decision.run.run_id)
+    assert run.data.tags["decision"] == "kept"
+    assert {"challenger.accuracy", "champion.accuracy", "improvement"} <= set(run.data.metrics)
+    # The command line says so, with its own exit status.
+    assert cli.main(["promote", str(write_config(tmp_path, WORSE))]) == 3
+    assert "Not promoted" in capsys.readouterr().out
+
+
+def test_a_better_challenger_becomes_champion(tracking_store):
+    train(WORSE)
+    promote(WORSE)
+    train(BEST)
+
+    decision = promote(BEST)
+
+    assert decision.promoted, decision.reason
+    assert decision.comparison.improvement >= BEST.promotion.margin
+    assert str(champion().version) == "2"
+    assert registry.baseline(champion())["accuracy"] == decision.comparison.challenger
+
+
+def test_already_champion_is_success(tracking_store, tmp_path):
+    train(BEST)
+    promote(BEST)
+    assert promote(BEST).promoted
+    assert cli.main(["promote", str(write_config(tmp_path, BEST))]) == 0
+
+
+def test_models_trained_on_other_held_out_rows_are_not_compared(tracking_store):
+    train(BEST)
+    promote(BEST)
+    other_split = make_config(margin=0.0, rows=200, split_seed=3)
+    train(other_split)
+
+    with pytest.raises(RefusedError, match="challenger \\(version 2\\) held out rows") as error:
+        promote(BEST)
+    assert "--allow-other-rows" in str(error.value)
+    assert str(champion().version) == "1"
+
+    decision = promote(BEST, allow_other_rows=True)
+    run = mlflow.get_run(decision.run.run_id)
+    assert run.data.tags["allow_other_rows"] == "true"
+    assert "held out rows" in run.data.tags["rows_mismatch"]
+
+
+def test_a_forced_promotion_records_who_and_why(tracking_store):
+    train(BEST)
+    promote(BEST)
+    train(WORSE)
+
+    decision = promote(WORSE, force_reason="roll out the simpler model")
+
+    assert decision.promoted
+    assert str(champion().version) == "2"
+    tags = mlflow.get_run(decision.run.run_id).data.tags
+    assert tags["force_reason"] == "roll out the simpler model"
+    assert tags["forced_by"]
+    assert "forced by" in tags["reason"]
+
+
+def test_a_version_whose_training_did_not_finish_is_refused(tracking_store):
+    summary = train(BEST)
+    mlflow.MlflowClient().set_terminated(summary.run_id, "FAILED")
+
+    with pytest.raises(RefusedError, match="FAILED, not FINISHED"):
+        promote(BEST)
+    assert champion() is None
+
+
+@pytest.mark.parametrize(
+    ("improvement", "interval", "require_significant", "promoted"),
+    [
+        (0.05, (0.01, 0.09), False, True),
+        (0.005, (-0.01, 0.02), False, False),  # below the margin
+        (0.05, (-0.01, 0.09), False, True),  # the default rule is the margin alone
+        (0.05, (-0.01, 0.09), True, False),  # ...unless the interval must exclude zero
+        (0.0, (0.0, 0.0), False, False),  # a tie never replaces the champion
+    ],
+)
+def test_the_promotion_rule(improvement, interval, require_significant, promoted):
+    rule = PromotionSpec(metric="accuracy", margin=0.01, require_significant=require_significant)
+    comparison = MetricComparison(
+        "accuracy", True, 0.9 + improvement, 0.9, improvement, interval, 0.95
+    )
+    decided, reason = decide(comparison, rule)
+    assert decided is promoted
+    assert "accuracy" in reason
