@@ -53,12 +53,12 @@ def toml_string(value: object) -> str:
     return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007F")
 
 
-# Characters PyYAML reads literally in a double-quoted scalar (YAML 1.1 "printable"),
-# minus NEL, LINE and PARAGRAPH SEPARATOR (YAML 1.1 line breaks, which a double-quoted
-# scalar would fold) and the byte-order mark.
+# Characters YAML 1.1 (PyYAML) reads literally in a double-quoted scalar ("printable"
+# minus NEL, a line break it would fold). LINE and PARAGRAPH SEPARATOR (line breaks for
+# some YAML 1.1 readers) and the byte-order mark are escaped as well, to be safe.
 def _yaml_literal(character: str) -> bool:
     code = ord(character)
-    if code in (0x85, 0x2028, 0x2029, 0xFEFF):
+    if code in (0x2028, 0x2029, 0xFEFF):
         return False
     return (
         0x20 <= code <= 0x7E

@@ -54,14 +54,19 @@ def isolated_machine_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator
             os.environ[key] = value
 
 
-def load_hook(name: str) -> ModuleType:
-    """Import ``hooks/<name>.py`` as a module (its Jinja only runs under ``__main__``)."""
-    spec = importlib.util.spec_from_file_location(name, TEMPLATE_DIR / "hooks" / f"{name}.py")
+def load_module(name: str, path: Path) -> ModuleType:
+    """Import the file ``path`` as module ``name`` (the template's files are not a package)."""
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_hook(name: str) -> ModuleType:
+    """Import ``hooks/<name>.py`` as a module (its Jinja only runs under ``__main__``)."""
+    return load_module(name, TEMPLATE_DIR / "hooks" / f"{name}.py")
 
 
 @pytest.fixture(scope="session")
@@ -72,6 +77,12 @@ def pre_gen() -> ModuleType:
 @pytest.fixture(scope="session")
 def post_gen() -> ModuleType:
     return load_hook("post_gen_project")
+
+
+@pytest.fixture(scope="session")
+def extensions() -> ModuleType:
+    """The template's Jinja filters (local_extensions.py, loaded by cookiecutter)."""
+    return load_module("template_local_extensions", TEMPLATE_DIR / "local_extensions.py")
 
 
 REAL_ENVIRONMENT_MANAGERS = ("uv", "venv", "poetry")

@@ -5,7 +5,6 @@ Fast (no environment is created): one bake per combination, shared by its checks
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 import shutil
@@ -13,7 +12,6 @@ import subprocess
 import sys
 from itertools import combinations as pairs_of
 
-import nbformat
 import pytest
 import yaml
 
@@ -136,18 +134,7 @@ def test_no_unrendered_jinja(project):
 
 
 def test_every_structured_file_parses(project):
-    for relative in sorted(project.files()):
-        path = project.path / relative
-        if path.suffix == ".toml":
-            tomllib.loads(path.read_text(encoding="utf-8"))
-        elif path.suffix in (".yaml", ".yml"):
-            yaml.safe_load(path.read_text(encoding="utf-8"))
-        elif path.suffix == ".json":
-            json.loads(path.read_text(encoding="utf-8"))
-        elif path.suffix == ".ipynb":
-            nbformat.validate(nbformat.read(path, as_version=4))
-        elif path.suffix == ".py":
-            ast.parse(path.read_text(encoding="utf-8"), filename=relative)
+    project.parse_every_file()
 
 
 def test_ruff_lint_and_format_pass(project):
