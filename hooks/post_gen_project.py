@@ -11,15 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-# Files that only some environment managers use, relative to the project root.
-DEPENDENCY_MIRROR_TEST = "tests/test_dependency_files.py"
-MANAGER_FILES = {
-    "venv": ("requirements.txt", "requirements-dev.txt", DEPENDENCY_MIRROR_TEST),
-    "uv": (),
-    "poetry": ("poetry.toml",),
-    "conda": ("environment.yml", DEPENDENCY_MIRROR_TEST),
-}
-
 # Context keys that describe this machine or the template internals, not the user's answers.
 UNRECORDED_KEYS = (
     "_output_dir",
@@ -27,15 +18,22 @@ UNRECORDED_KEYS = (
     "_checkout",
     "_copy_without_render",
     "_dependencies",
+    "_extensions",
+    "_manager_files",
 )
 
 ANSWERS_FILE = ".cruft.json"
 
 
 def remove_unused_files(root: Path, answers: dict[str, object]) -> list[Path]:
-    """Delete the files of the options that were not chosen and return what was removed."""
-    kept = set(MANAGER_FILES[str(answers["environment_manager"])])
-    others = {name for names in MANAGER_FILES.values() for name in names}
+    """Delete the files of the options that were not chosen and return what was removed.
+
+    ``answers["_manager_files"]`` (from cookiecutter.json) lists, per environment
+    manager, the files only that manager uses, relative to the project root.
+    """
+    manager_files: dict[str, list[str]] = answers["_manager_files"]  # type: ignore[assignment]
+    kept = set(manager_files[str(answers["environment_manager"])])
+    others = {name for names in manager_files.values() for name in names}
     unused = [root / name for name in sorted(others - kept)]
     if answers["open_source_license"] == "none":
         unused.append(root / "LICENSE")

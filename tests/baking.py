@@ -7,6 +7,7 @@ commands inside it the way a user would, outside this test suite's virtualenv.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -15,8 +16,15 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
 import pytest
+import yaml
 from cookiecutter.main import cookiecutter
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 TEST_VENV_BIN = Path(sys.executable).parent
@@ -102,6 +110,28 @@ class BakedProject:
         if not shutil.which("make"):
             pytest.skip("GNU make is not installed on this machine")
         return self.run("make", *targets, timeout=timeout)
+
+    def parse_every_file(self) -> None:
+        """Read every file as UTF-8 and parse each TOML, YAML, JSON, notebook and Python file.
+
+        Raises AssertionError naming the first file that fails (the parser's error is its cause).
+        """
+        for relative in sorted(self.files()):
+            path = self.path / relative
+            text = path.read_text(encoding="utf-8")
+            try:
+                if path.suffix == ".toml":
+                    tomllib.loads(text)
+                elif path.suffix in (".yaml", ".yml"):
+                    yaml.safe_load(text)
+                elif path.suffix == ".json":
+                    json.loads(text)
+                elif path.suffix == ".ipynb":
+                    nbformat.validate(nbformat.reads(text, as_version=4))
+                elif path.suffix == ".py":
+                    ast.parse(text, filename=relative)
+            except Exception as error:
+                raise AssertionError(f"{relative} does not parse: {error!r}") from error
 
     @property
     def python(self) -> Path:

@@ -6,11 +6,26 @@ proves the pairwise property, so a new option or value that breaks it fails loud
 
 from __future__ import annotations
 
-OPTIONS = {
-    "python_version": ("3.10", "3.11", "3.12", "3.13"),
-    "environment_manager": ("uv", "venv", "poetry", "conda"),
-    "open_source_license": ("MIT", "BSD-3-Clause", "Apache-2.0", "none"),
-    "include_ci": (True, False),
+import json
+from pathlib import Path
+
+DECLARED = json.loads(
+    (Path(__file__).resolve().parents[1] / "cookiecutter.json").read_text(encoding="utf-8")
+)
+
+
+def _values(default: object) -> tuple[object, ...]:
+    """Every value a cookiecutter.json option can take: a choice list, or both booleans."""
+    if isinstance(default, bool):
+        return (True, False)
+    return tuple(default) if isinstance(default, list) else ()
+
+
+# The options with a fixed set of values, as cookiecutter.json declares them.
+OPTIONS: dict[str, tuple[object, ...]] = {
+    name: _values(default)
+    for name, default in DECLARED.items()
+    if not name.startswith("_") and _values(default)
 }
 
 _ROWS = (

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from baking import CURRENT_PYTHON, TEMPLATE_DIR, BakedProject, bake
 from combinations import OPTIONS
@@ -20,8 +21,8 @@ def isolated_machine_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator
     """Keep every write of the tests (and of the tools they run) in pytest's temp folder.
 
     git gets a known identity and ignores the machine's configuration; cookiecutter's
-    replay files and its hook scripts, and other tools' temp files, go to the session
-    folder instead of the home directory and /tmp.
+    replay files and its hook scripts, hypothesis's caches and other tools' temp files go
+    to the session folder instead of the home directory, /tmp and the checkout.
     """
     root = tmp_path_factory.mktemp("machine")
     gitconfig = root / "gitconfig"
@@ -45,7 +46,10 @@ def isolated_machine_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator
     saved_tempdir = tempfile.tempdir
     os.environ.update(overrides)
     tempfile.tempdir = str(scratch)
+    # hypothesis caches Unicode tables and constants in ./.hypothesis otherwise.
+    set_hypothesis_home_dir(str(root / "hypothesis"))
     yield root
+    set_hypothesis_home_dir(None)
     tempfile.tempdir = saved_tempdir
     for key, value in saved.items():
         if value is None:
@@ -54,14 +58,19 @@ def isolated_machine_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator
             os.environ[key] = value
 
 
-def load_hook(name: str) -> ModuleType:
-    """Import ``hooks/<name>.py`` as a module (its Jinja only runs under ``__main__``)."""
-    spec = importlib.util.spec_from_file_location(name, TEMPLATE_DIR / "hooks" / f"{name}.py")
+def load_module(name: str, path: Path) -> ModuleType:
+    """Import the file ``path`` as module ``name`` (the template's files are not a package)."""
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_hook(name: str) -> ModuleType:
+    """Import ``hooks/<name>.py`` as a module (its Jinja only runs under ``__main__``)."""
+    return load_module(name, TEMPLATE_DIR / "hooks" / f"{name}.py")
 
 
 @pytest.fixture(scope="session")
@@ -72,6 +81,12 @@ def pre_gen() -> ModuleType:
 @pytest.fixture(scope="session")
 def post_gen() -> ModuleType:
     return load_hook("post_gen_project")
+
+
+@pytest.fixture(scope="session")
+def extensions() -> ModuleType:
+    """The template's Jinja filters (local_extensions.py, loaded by cookiecutter)."""
+    return load_module("template_local_extensions", TEMPLATE_DIR / "local_extensions.py")
 
 
 REAL_ENVIRONMENT_MANAGERS = ("uv", "venv", "poetry")

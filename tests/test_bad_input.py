@@ -39,6 +39,11 @@ def files_under(folder: Path) -> list[Path]:
         ("module_name=2fast", "module_name '2fast' is not a valid Python package name"),
         ("repo_name=my project", "repo_name 'my project' is not a usable folder"),
         ("repo_name=-rf", "repo_name '-rf' is not a usable folder"),
+        ("author_email=notanemail", "author_email 'notanemail' is not a usable e-mail address"),
+        ("author_email=ada@example", "author_email 'ada@example' is not a usable e-mail address"),
+        ("author_name=Ada\nLovelace", "author_name 'Ada\\nLovelace' contains a control character"),
+        ("description=Tab\there", "description 'Tab\\there' contains a control character"),
+        ("author_name=  ", "author_name '  ' is empty"),
     ],
 )
 def test_invalid_answer_is_refused_with_one_clear_message(tmp_path, answer, expected):
@@ -59,11 +64,20 @@ def test_repo_name_with_a_slash_leaves_no_file(tmp_path):
     assert not (tmp_path / "team" / "model").exists()
 
 
-def test_unsupported_python_version_on_the_command_line(tmp_path):
-    result = run_cookiecutter(tmp_path, "python_version=3.9")
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("python_version=3.9", "3.9 provided for choice variable python_version"),
+        ("environment_manager=pipenv", "pipenv provided for choice variable environment_manager"),
+        ("include_ci=maybe", "maybe provided for variable include_ci could not be converted"),
+    ],
+)
+def test_invalid_choice_on_the_command_line(tmp_path, answer, expected):
+    result = run_cookiecutter(tmp_path, answer)
     assert result.returncode != 0
-    # cookiecutter refuses a value outside a choice list before rendering anything.
-    assert "3.9 provided for choice variable python_version" in result.stderr
+    # cookiecutter itself refuses a value outside a choice list (with its own traceback,
+    # which the template cannot replace: README, "Options") before rendering anything.
+    assert expected in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 

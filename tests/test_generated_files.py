@@ -5,7 +5,6 @@ Fast (no environment is created): one bake per combination, shared by its checks
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 import shutil
@@ -13,12 +12,11 @@ import subprocess
 import sys
 from itertools import combinations as pairs_of
 
-import nbformat
 import pytest
 import yaml
 
-from baking import TEMPLATE_DIR, BakedProject, bake
-from combinations import COMBINATIONS, OPTIONS
+from baking import BakedProject, bake
+from combinations import COMBINATIONS, DECLARED, OPTIONS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -109,12 +107,8 @@ PACKAGE_FILES = {
     "workflows/train.py",
 }
 
-MANAGER_FILES = {
-    "uv": set(),
-    "venv": {"requirements.txt", "requirements-dev.txt", "tests/test_dependency_files.py"},
-    "poetry": {"poetry.toml"},
-    "conda": {"environment.yml", "tests/test_dependency_files.py"},
-}
+# Which files belong to which environment manager: the post-gen hook prunes by this list.
+MANAGER_FILES = {manager: set(files) for manager, files in DECLARED["_manager_files"].items()}
 
 
 GITHUB_EXPRESSION = re.compile(r"\$\{\{[^}]*\}\}")
@@ -162,18 +156,7 @@ def test_no_unrendered_jinja(project):
 
 
 def test_every_structured_file_parses(project):
-    for relative in sorted(project.files()):
-        path = project.path / relative
-        if path.suffix == ".toml":
-            tomllib.loads(path.read_text(encoding="utf-8"))
-        elif path.suffix in (".yaml", ".yml"):
-            yaml.safe_load(path.read_text(encoding="utf-8"))
-        elif path.suffix == ".json":
-            json.loads(path.read_text(encoding="utf-8"))
-        elif path.suffix == ".ipynb":
-            nbformat.validate(nbformat.read(path, as_version=4))
-        elif path.suffix == ".py":
-            ast.parse(path.read_text(encoding="utf-8"), filename=relative)
+    project.parse_every_file()
 
 
 def test_ruff_lint_and_format_pass(project):
@@ -337,11 +320,11 @@ def test_answers_regenerate_the_same_project(project, tmp_path):
         assert replayed.read(relative) == project.read(relative), relative
 
 
-def test_template_lists_every_option_value():
-    declared = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
-    for option, values in OPTIONS.items():
-        declared_values = declared[option]
-        if isinstance(declared_values, bool):
-            assert set(values) == {True, False}
-        else:
-            assert set(values) == set(declared_values), option
+def test_combinations_use_only_declared_values():
+    for name, combination in COMBINATIONS.items():
+        for option, values in OPTIONS.items():
+            assert combination[option] in values, f"{name}: {option}={combination[option]!r}"
+
+
+def test_every_environment_manager_declares_its_files():
+    assert set(DECLARED["_manager_files"]) == set(OPTIONS["environment_manager"])

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from combinations import DECLARED
+
 ANSWERS = {
     "project_name": "Churn",
     "repo_name": "churn",
@@ -20,6 +22,7 @@ ANSWERS = {
     "_repo_dir": "/nonexistent/template/checkout",
     "_checkout": None,
     "_dependencies": {"runtime": [], "dev": []},
+    "_manager_files": DECLARED["_manager_files"],
 }
 
 ALL_OPTIONAL = [
@@ -42,21 +45,23 @@ def make_project(root: Path) -> Path:
 
 @pytest.mark.parametrize(
     ("manager", "kept"),
-    [
-        ("uv", set()),
-        ("venv", {"requirements.txt", "requirements-dev.txt"}),
-        ("poetry", {"poetry.toml"}),
-        ("conda", {"environment.yml"}),
-    ],
+    [("a", {"only-a.txt", "shared/both.txt"}), ("b", {"shared/both.txt"}), ("none", set())],
 )
 def test_only_the_chosen_managers_files_stay(post_gen, tmp_path, manager, kept):
-    root = make_project(tmp_path)
-    post_gen.remove_unused_files(root, {**ANSWERS, "environment_manager": manager})
-    manager_files = {"requirements.txt", "requirements-dev.txt", "poetry.toml", "environment.yml"}
-    assert {name for name in manager_files if (root / name).exists()} == kept
-    mirror_test = root / "tests" / "test_dependency_files.py"
-    assert mirror_test.exists() == (manager in ("venv", "conda"))
-    assert (root / "pyproject.toml").exists()
+    manager_files = {
+        "a": ["only-a.txt", "shared/both.txt"],
+        "b": ["shared/both.txt"],
+        "none": [],
+    }
+    for relative in ["only-a.txt", "shared/both.txt", "pyproject.toml"]:
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("x\n")
+    answers = {**ANSWERS, "environment_manager": manager, "_manager_files": manager_files}
+    post_gen.remove_unused_files(tmp_path, answers)
+    assert {name for name in ("only-a.txt", "shared/both.txt") if (tmp_path / name).exists()} == (
+        kept
+    )
+    assert (tmp_path / "pyproject.toml").exists()
 
 
 def test_no_license_and_no_ci_remove_their_files(post_gen, tmp_path):
@@ -78,7 +83,7 @@ def test_answers_are_recorded_for_cruft_without_machine_paths(post_gen, tmp_path
     answers = record["context"]["cookiecutter"]
     assert answers["module_name"] == "churn"
     assert answers["include_ci"] is True
-    assert not {"_output_dir", "_repo_dir", "_dependencies"} & answers.keys()
+    assert not {"_output_dir", "_repo_dir", "_dependencies", "_manager_files"} & answers.keys()
 
 
 def test_template_commit_is_recorded_from_a_git_checkout(post_gen, tmp_path):
