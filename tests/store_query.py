@@ -52,9 +52,9 @@ def dump(tracking_uri: str) -> dict[str, object]:
     models = [
         {
             "name": model.name,
-            "aliases": dict(model.aliases or {}),
+            "aliases": {alias: str(number) for alias, number in (model.aliases or {}).items()},
             "versions": [
-                {"version": v.version, "run_id": v.run_id, "source": v.source}
+                {"version": str(v.version), "run_id": v.run_id, "tags": dict(v.tags or {})}
                 for v in client.search_model_versions(f"name='{model.name}'")
             ],
         }

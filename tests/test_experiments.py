@@ -8,46 +8,22 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
-import socket
 import subprocess
-import time
 import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
 
-from baking import BakedProject, user_environment
+from baking import user_environment
+from running import free_port, read_store, run_by_id, run_id_of, wait_for_port
 
 pytestmark = pytest.mark.slow
 
 TRACKED_MANAGERS = ("uv", "venv")
-STORE_QUERY = Path(__file__).with_name("store_query.py")
-RUN_FINISHED = re.compile(r"Run ([0-9a-f]{32}) finished")
 CLASSIFICATION_METRICS = {"accuracy", "precision", "recall", "f1", "roc_auc", "log_loss"}
-
-
-def store_uri(project: BakedProject) -> str:
-    return f"sqlite:///{project.path / 'mlflow.db'}"
-
-
-def read_store(project: BakedProject, uri: str | None = None) -> dict:
-    result = project.run(str(project.python), str(STORE_QUERY), uri or store_uri(project))
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def run_id_of(output: str) -> str:
-    match = RUN_FINISHED.search(output)
-    assert match, f"no 'Run <id> finished' line in:\n{output[-3000:]}"
-    return match.group(1)
-
-
-def run_by_id(store: dict, run_id: str) -> dict:
-    (run,) = [run for run in store["runs"] if run["run_id"] == run_id]
-    return run
 
 
 @pytest.fixture(scope="module", params=TRACKED_MANAGERS)
@@ -194,24 +170,6 @@ def test_help_answers_without_importing_mlflow_or_scikit_learn(trained):
     assert "heavy: []" in result.stdout
 
 
-def wait_for_port(
-    port: int, process: subprocess.Popen | None = None, log: Path | None = None
-) -> None:
-    """Wait until something listens on ``port``; fail early, with its log, if ``process`` dies."""
-    seconds = 180
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            output = log.read_text()[-3000:] if log else ""
-            pytest.fail(f"the server exited with status {process.returncode}:\n{output}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"nothing listened on 127.0.0.1:{port} within {seconds} s")
-
-
 def test_make_ui_serves_the_projects_runs(trained):
     project = trained["project"]
     port = free_port()
@@ -233,12 +191,6 @@ def test_make_ui_serves_the_projects_runs(trained):
     finally:
         os.killpg(ui.pid, signal.SIGTERM)
         ui.wait(timeout=30)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

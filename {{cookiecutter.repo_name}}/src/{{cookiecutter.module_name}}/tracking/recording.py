@@ -12,7 +12,6 @@ import os
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,34 +48,6 @@ def prepare_environment(root: Path = PROJECT_ROOT) -> None:
 
     load_dotenv(root / ".env", override=False)
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """What a finished run produced and where to find it.
-
-    Attributes:
-        run_id: The MLflow run id.
-        experiment_id: The MLflow experiment id.
-        tracking_uri: The store the run is in.
-        metrics: The metrics the run logged.
-        model_uri: The model the run logged or used, if any.
-        registered_uri: The registry version the run created, e.g. ``models:/name/3``.
-    """
-
-    run_id: str
-    experiment_id: str
-    tracking_uri: str
-    metrics: dict[str, float]
-    model_uri: str | None = None
-    registered_uri: str | None = None
-
-    @property
-    def url(self) -> str:
-        """The run's page in the MLflow UI."""
-        from .store import run_url
-
-        return run_url(self.tracking_uri, self.experiment_id, self.run_id)
 
 
 @contextmanager

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def evaluate(config: ExperimentConfig, model_uri: str | None = None) -> recording.RunSummary:
+def evaluate(config: ExperimentConfig, model_uri: str | None = None) -> steps.RunSummary:
     """Evaluate a model on the config's held-out rows and track it as an ``evaluate`` run.
 
     Args:
@@ -48,7 +48,7 @@ def evaluate(config: ExperimentConfig, model_uri: str | None = None) -> recordin
         evaluation = steps.evaluate(evaluator, split.test_target, predictions)
         logger.info("[4/4] Logging metrics, figures and predictions")
         recording.log_evaluation(evaluation, split.test_target, predictions, rows=held_out_rows)
-    return recording.RunSummary(
+    return steps.RunSummary(
         run_id=run.info.run_id,
         experiment_id=experiment_id,
         tracking_uri=uri,

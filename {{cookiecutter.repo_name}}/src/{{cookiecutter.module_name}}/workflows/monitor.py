@@ -51,7 +51,7 @@ class MonitorReport:
     drift: DriftReport
     metrics: dict[str, float] = field(default_factory=dict)
     baseline: dict[str, float] = field(default_factory=dict)
-    run: recording.RunSummary | None = None
+    run: steps.RunSummary | None = None
 
     def to_dict(self) -> dict[str, object]:
         """Return the report as plain data (it is logged as JSON)."""
@@ -150,7 +150,7 @@ def monitor(config: ExperimentConfig, batch_path: Path) -> MonitorReport:
                 {"baseline": shared, "batch": metrics}, title="Champion: batch vs baseline"
             )
             recording.log_figure(figure, "metrics_vs_baseline")
-    summary = recording.RunSummary(run.info.run_id, experiment_id, uri, metrics)
+    summary = steps.RunSummary(run.info.run_id, experiment_id, uri, metrics)
     return MonitorReport(retrain, reasons, drift, metrics, baseline, summary)
 
 

@@ -40,7 +40,7 @@ class PredictionSummary:
     output: Path
     rows: int
     model_uri: str
-    run: recording.RunSummary
+    run: steps.RunSummary
 
 
 def default_output(input_path: Path) -> Path:
@@ -113,7 +113,7 @@ def predict(
             tags={"output": str(output.resolve())},
         )
         recording.log_values({"rows": rows, "rows_per_second": rows / max(seconds, 1e-9)})
-    summary = recording.RunSummary(
+    summary = steps.RunSummary(
         run_id=run.info.run_id,
         experiment_id=experiment_id,
         tracking_uri=uri,

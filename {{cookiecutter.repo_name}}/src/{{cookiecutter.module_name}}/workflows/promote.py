@@ -51,7 +51,7 @@ class Decision:
     challenger: str
     champion: str | None
     comparison: MetricComparison | None
-    run: recording.RunSummary | None
+    run: steps.RunSummary | None
 
 
 def promote(
@@ -165,7 +165,7 @@ def promote(
     if promoted:
         registry.record_baseline(challenger, challenger_metrics, rows_digest, run.info.run_id)
         registry.set_alias(name, registry.CHAMPION_ALIAS, challenger)
-    summary = recording.RunSummary(
+    summary = steps.RunSummary(
         run_id=run.info.run_id,
         experiment_id=experiment_id,
         tracking_uri=uri,

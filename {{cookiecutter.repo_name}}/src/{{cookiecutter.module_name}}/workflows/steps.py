@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,7 +23,41 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RefusedError", "evaluate", "held_out", "open_experiment", "registered_name", "score"]
+__all__ = [
+    "RefusedError",
+    "RunSummary",
+    "evaluate",
+    "held_out",
+    "open_experiment",
+    "registered_name",
+    "score",
+]
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a finished run produced and where to find it.
+
+    Attributes:
+        run_id: The MLflow run id.
+        experiment_id: The MLflow experiment id.
+        tracking_uri: The store the run is in.
+        metrics: The metrics the run logged.
+        model_uri: The model the run logged or used, if any.
+        registered_uri: The registry version the run created, e.g. ``models:/name/3``.
+    """
+
+    run_id: str
+    experiment_id: str
+    tracking_uri: str
+    metrics: dict[str, float]
+    model_uri: str | None = None
+    registered_uri: str | None = None
+
+    @property
+    def url(self) -> str:
+        """The run's page in the MLflow UI."""
+        return store.run_url(self.tracking_uri, self.experiment_id, self.run_id)
 
 
 def open_experiment(config: ExperimentConfig) -> tuple[str, str]:

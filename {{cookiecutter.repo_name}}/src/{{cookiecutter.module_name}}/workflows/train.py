@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def train(config: ExperimentConfig) -> recording.RunSummary:
+def train(config: ExperimentConfig) -> steps.RunSummary:
     """Train, evaluate and track one run; register the model as ``candidate`` if configured."""
     dataset = blocks.build_dataset(config.dataset)
     model = blocks.build_model(config.model)
@@ -65,7 +65,7 @@ def train(config: ExperimentConfig) -> recording.RunSummary:
         version = registry.register(model_info.model_uri, name)
         registry.set_alias(name, alias, version)
         registered_uri = registry.version_uri(version)
-    return recording.RunSummary(
+    return steps.RunSummary(
         run_id=run.info.run_id,
         experiment_id=experiment_id,
         tracking_uri=uri,
