@@ -134,7 +134,8 @@ def make_config(*, margin: float = 0.0, split_seed: int = 7, rows: int = 60) -> 
     """An experiment config using the dummy blocks and the built-in classification evaluator.
 
     ``margin`` shifts the dummy model's threshold away from the best one (a worse model);
-    promotions are decided on accuracy, which that shift changes.
+    promotions are decided on accuracy, which that shift changes. The dummy model is one of
+    the project's own ``Model`` classes, stored as a pickle: the config trusts it.
     """
     return ExperimentConfig(
         experiment="dummy-experiment",
@@ -144,6 +145,7 @@ def make_config(*, margin: float = 0.0, split_seed: int = 7, rows: int = 60) -> 
         evaluator=BlockSpec(type="classification"),
         split=SplitSpec(test_size=0.25, seed=split_seed, stratify=True),
         promotion=PromotionSpec(metric="accuracy", margin=0.01, resamples=200),
+        trust_pickle=True,
     )
 
 

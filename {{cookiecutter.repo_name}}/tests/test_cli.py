@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from {{ cookiecutter.module_name }} import cli
+from {{ cookiecutter.module_name }}.cli.commands import config_and_overrides
 
 HEAVY = ("mlflow", "sklearn", "pandas")
 
@@ -34,7 +35,7 @@ def test_help_imports_no_heavy_library():
     ],
 )
 def test_config_comes_first_then_overrides(items, expected):
-    assert cli._config_and_overrides(items) == expected
+    assert config_and_overrides(items) == expected
 
 
 def test_config_errors_exit_with_a_message(capsys):

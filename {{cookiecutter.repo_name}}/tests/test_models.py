@@ -8,8 +8,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from {{ cookiecutter.module_name }}.models import SklearnModel
+from {{ cookiecutter.module_name }}.models import SklearnModel, load_model
 from {{ cookiecutter.module_name }}.models.pipelines import QuantileClipper
+from {{ cookiecutter.module_name }}.safety import UntrustedModelError
 from {{ cookiecutter.module_name }}.tracking import store
 
 
@@ -70,7 +71,9 @@ def test_estimators_skops_cannot_store_fall_back_to_cloudpickle(tracking_store, 
 
     with mlflow.start_run(experiment_id=store.set_experiment("models")):
         info = model.log("model")
-    loaded = SklearnModel.load(info.model_uri)
+    with pytest.raises(UntrustedModelError, match="--trust-pickle"):
+        load_model(info.model_uri)  # a pickle is only loaded when trusted
+    loaded = load_model(info.model_uri, trust_pickle=True)
 
     flavor = mlflow.models.get_model_info(info.model_uri).flavors["sklearn"]
     assert flavor["serialization_format"] == "cloudpickle"
@@ -84,8 +87,11 @@ def test_custom_model_round_trips_through_pyfunc(tracking_store, dummy_dataset, 
 
     with mlflow.start_run(experiment_id=store.set_experiment("models")):
         info = dummy_model.log("model")
-    loaded = DummyModel.load(info.model_uri)
+    with pytest.raises(UntrustedModelError, match="trust_pickle: true"):
+        load_model(info.model_uri)
+    loaded = load_model(info.model_uri, trust_pickle=True)
 
+    assert isinstance(loaded, DummyModel)
     assert loaded.threshold_ == dummy_model.threshold_
 
 

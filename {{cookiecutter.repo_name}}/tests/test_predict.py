@@ -20,7 +20,7 @@ CONFIG = make_config(rows=200)
 def champion(tracking_store):
     train(CONFIG)
     promote(CONFIG)
-    return load_model("models:/dummy-model@champion")
+    return load_model("models:/dummy-model@champion", trust_pickle=True)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from conftest import DummyModel
 from {{ cookiecutter.module_name }} import provenance
 from {{ cookiecutter.module_name }}.datasets import content_digest, split_dataset
 from {{ cookiecutter.module_name }}.evaluation import classification_metrics
+from {{ cookiecutter.module_name }}.models import load_model
 from {{ cookiecutter.module_name }}.paths import PROJECT_ROOT
 from {{ cookiecutter.module_name }}.tracking.recording import input_digest
 from {{ cookiecutter.module_name }}.workflows.evaluate import evaluate
@@ -52,7 +53,7 @@ def test_train_tracks_a_complete_run(tracking_store, dummy_config, dummy_dataset
     split = split_dataset(dummy_dataset, test_size=0.25, seed=7, stratify=True)
     held_out = content_digest(split.test_features, split.test_target)
     assert input_digest(run, "evaluation") == held_out
-    model = DummyModel.load("models:/dummy-model@candidate")
+    model = load_model("models:/dummy-model@candidate", trust_pickle=True)
     metrics = classification_metrics(
         split.test_target,
         model.predict(split.test_features),

@@ -180,6 +180,11 @@ def _section(name: str, raw: object, spec: type) -> dict[str, Any]:
     return dict(raw)
 
 
+def _flag(name: str, value: object) -> bool:
+    _check_type(name, value, bool)
+    return bool(value)
+
+
 def _check_type(name: str, value: object, kind: type, *, optional: bool = False) -> None:
     if optional and value is None:
         return
@@ -219,6 +224,8 @@ class ExperimentConfig:
         registered_model: Name under which trained models are registered (None: not registered).
         promotion: How ``promote`` compares a challenger with the champion.
         monitor: When ``monitor`` recommends retraining.
+        trust_pickle: Allow loading pickled models (your own ``Model`` classes): a pickle
+            runs the code it holds when loaded, so only for stores whose writers you trust.
         source: The YAML file the config was read from, if any.
     """
 
@@ -230,6 +237,7 @@ class ExperimentConfig:
     registered_model: str | None = None
     promotion: PromotionSpec = field(default_factory=PromotionSpec)
     monitor: MonitorSpec = field(default_factory=MonitorSpec)
+    trust_pickle: bool = False
     source: Path | None = field(default=None, compare=False)
 
     @classmethod
@@ -259,6 +267,7 @@ class ExperimentConfig:
             registered_model=registered_model or None,
             promotion=PromotionSpec.parse(raw.get("promotion")),
             monitor=MonitorSpec.parse(raw.get("monitor")),
+            trust_pickle=_flag("trust_pickle", raw.get("trust_pickle", False)),
             source=source,
         )
 
@@ -273,6 +282,7 @@ class ExperimentConfig:
             "split": asdict(self.split),
             "promotion": asdict(self.promotion),
             "monitor": asdict(self.monitor),
+            "trust_pickle": self.trust_pickle,
         }
 
     def to_params(self) -> dict[str, str]:
@@ -289,6 +299,7 @@ _TOP_LEVEL_KEYS = (
     "split",
     "promotion",
     "monitor",
+    "trust_pickle",
 )
 
 

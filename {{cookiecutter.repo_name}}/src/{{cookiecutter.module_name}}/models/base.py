@@ -6,6 +6,8 @@ import inspect
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
+from ..safety import allowed_pickle
+
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
@@ -87,18 +89,26 @@ class Model(ABC):
 
         from .pyfunc import PyfuncAdapter
 
-        return mlflow.pyfunc.log_model(
-            name=name,
-            python_model=PyfuncAdapter(self),
-            signature=signature,
-            input_example=input_example,
-            registered_model_name=registered_model_name,
-            pip_requirements=mlflow.pyfunc.get_default_pip_requirements(),
-        )
+        # MLflow reloads the model it just wrote to check the input example: this process
+        # wrote that pickle, so reading it back is safe.
+        with allowed_pickle():
+            return mlflow.pyfunc.log_model(
+                name=name,
+                python_model=PyfuncAdapter(self),
+                signature=signature,
+                input_example=input_example,
+                registered_model_name=registered_model_name,
+                pip_requirements=mlflow.pyfunc.get_default_pip_requirements(),
+            )
 
     @classmethod
     def load(cls, model_uri: str) -> Model:
-        """Load a model logged by :meth:`log`, e.g. from ``models:/name@candidate``."""
+        """Load a model logged by :meth:`log`, e.g. from ``models:/name@candidate``.
+
+        The model is unpickled, which runs whatever code the file holds: MLflow refuses
+        unless ``MLFLOW_ALLOW_PICKLE_DESERIALIZATION`` is true. Load your own models with
+        :func:`~.loading.load_model` and ``trust_pickle=True`` instead.
+        """
         import mlflow.pyfunc
 
         model = mlflow.pyfunc.load_model(model_uri).unwrap_python_model().model

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..imports import import_object
+from ..safety import UntrustedModelError, allowed_pickle, pickle_refusal
 from .base import Model
 
 if TYPE_CHECKING:
@@ -106,26 +105,71 @@ class SklearnModel(Model):
             if trusted:
                 logger.info("Trusting these types of the estimator for skops: %s", trusted)
                 serialization["skops_trusted_types"] = trusted
-        return mlflow.sklearn.log_model(
-            self.estimator_,
-            name=name,
-            signature=signature,
-            input_example=input_example,
-            registered_model_name=registered_model_name,
-            pip_requirements=mlflow.sklearn.get_default_pip_requirements(
-                include_cloudpickle=serialization["serialization_format"] == "cloudpickle",
-                include_skops=serialization["serialization_format"] == "skops",
-            ),
-            **serialization,
-        )
+        with allowed_pickle():  # MLflow reads back what this process just wrote
+            return mlflow.sklearn.log_model(
+                self.estimator_,
+                name=name,
+                signature=signature,
+                input_example=input_example,
+                registered_model_name=registered_model_name,
+                pip_requirements=mlflow.sklearn.get_default_pip_requirements(
+                    include_cloudpickle=serialization["serialization_format"] == "cloudpickle",
+                    include_skops=serialization["serialization_format"] == "skops",
+                ),
+                **serialization,
+            )
 
     @classmethod
     def load(cls, model_uri: str) -> SklearnModel:
-        """Load an estimator logged by :meth:`log`, e.g. from ``models:/name@candidate``."""
+        """Load an estimator logged by :meth:`log` in the skops format, without any pickle.
+
+        skops only builds the types it is told to trust. They are computed here, from this
+        project's own code, never read from the model's files (a model's own list of trusted
+        types is written by whoever wrote the model): the types skops trusts by default, plus
+        the classes defined in this project's package.
+
+        Raises:
+            UntrustedModelError: If the model is not in the skops format, or holds a type
+                that neither skops nor this project defines.
+        """
+        import mlflow
+        import skops.io
+
+        local = Path(mlflow.artifacts.download_artifacts(artifact_uri=model_uri))
+        flavor = mlflow.models.Model.load(local).flavors.get("sklearn", {})
+        serialization = flavor.get("serialization_format")
+        if serialization != "skops":
+            raise UntrustedModelError(pickle_refusal(model_uri, serialization))
+        path = local / flavor["pickled_model"]
+        untrusted = skops.io.get_untrusted_types(file=path)
+        foreign = [name for name in untrusted if not _defined_in_project(name)]
+        if foreign:
+            raise UntrustedModelError(
+                f"{model_uri} holds type(s) that neither skops nor this project's package "
+                f"({_PROJECT_PACKAGE}) defines: {foreign}. Building them could run code the "
+                "model's author chose; it was not loaded."
+            )
+        return cls(estimator=skops.io.load(path, trusted=untrusted), seed=None)
+
+    @classmethod
+    def load_pickled(cls, model_uri: str) -> SklearnModel:
+        """Load an estimator stored with cloudpickle: it runs whatever code the file holds.
+
+        Only for models you trust; :func:`~.loading.load_model` calls it only when the
+        command or config opted in.
+        """
         import mlflow.sklearn
 
-        with _trusted_model_loading():
+        with allowed_pickle():
             return cls(estimator=mlflow.sklearn.load_model(model_uri), seed=None)
+
+
+def _defined_in_project(type_name: str) -> bool:
+    """Whether a type named ``module.Class`` is defined in this project's own package."""
+    return type_name.startswith(f"{_PROJECT_PACKAGE}.")
+
+
+_PROJECT_PACKAGE = __name__.split(".")[0]
 
 
 def _seed_unset_random_states(estimator: BaseEstimator, seed: int) -> None:
@@ -157,25 +201,3 @@ def _skops_types_to_trust(estimator: BaseEstimator) -> list[str]:
     untrusted = skops.io.get_untrusted_types(data=data)
     skops.io.loads(data, trusted=untrusted)  # some objects are written but cannot be read
     return untrusted
-
-
-@contextmanager
-def _trusted_model_loading() -> Iterator[None]:
-    """Let MLflow load the project's own models inside a ``with`` block.
-
-    MLflow refuses to deserialise scikit-learn models unless
-    ``MLFLOW_ALLOW_PICKLE_DESERIALIZATION`` is true, because a model file can run code when
-    loaded. This project's store only holds models the project wrote, so they are trusted
-    here; an explicit ``MLFLOW_ALLOW_PICKLE_DESERIALIZATION=false`` is still respected.
-    """
-    if _ALLOW_DESERIALIZATION in os.environ:
-        yield
-        return
-    os.environ[_ALLOW_DESERIALIZATION] = "true"
-    try:
-        yield
-    finally:
-        del os.environ[_ALLOW_DESERIALIZATION]
-
-
-_ALLOW_DESERIALIZATION = "MLFLOW_ALLOW_PICKLE_DESERIALIZATION"

@@ -9,14 +9,18 @@ workflow wrote it, so the UI and ``search_runs`` can filter them apart.
 from __future__ import annotations
 
 import os
+import socket
+import time
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import provenance
+from .. import interrupts, provenance
 from ..paths import PROJECT_ROOT
+from ..safety import ALLOW_PICKLE
+from .retries import retry_on_conflict
 
 if TYPE_CHECKING:
     import numpy as np
@@ -32,6 +36,7 @@ if TYPE_CHECKING:
     from ..models import Model
 
 RUN_TYPE_TAG = "run_type"
+HOST_TAG, PID_TAG = "process.host", "process.pid"
 MODEL_NAME = "model"
 CONFIG_ARTIFACT = "config.yaml"
 TRAINING, EVALUATION = "training", "evaluation"
@@ -42,25 +47,91 @@ def prepare_environment(root: Path = PROJECT_ROOT) -> None:
 
     Call it before ``mlflow`` is first imported: MLflow reads some variables at import.
     Variables already set in the environment win over ``.env``. Telemetry to the MLflow
-    maintainers is off unless ``MLFLOW_DISABLE_TELEMETRY=false`` is set.
+    maintainers is off unless ``MLFLOW_DISABLE_TELEMETRY=false`` is set, and MLflow may not
+    unpickle models unless ``MLFLOW_ALLOW_PICKLE_DESERIALIZATION=true`` is set.
     """
     from dotenv import load_dotenv
 
     load_dotenv(root / ".env", override=False)
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    # Loading a pickled model runs whatever code it holds: refused unless a command opts in
+    # (see models/loading.py). MLflow's own default is to allow it.
+    os.environ.setdefault(ALLOW_PICKLE, "false")
 
 
 @contextmanager
 def tracked_run(
     experiment_id: str, run_type: str, tags: Mapping[str, str] | None = None
 ) -> Iterator[Run]:
-    """Start a run of the given type (``train``, ``promotion``...), ended when the block ends."""
+    """Start a run of the given type (``train``, ``promotion``...), ended when the block ends.
+
+    The run ends FINISHED if the block completes, KILLED if the process was asked to stop
+    (Ctrl-C or SIGTERM, even if a library swallowed the signal on the way), and FAILED on
+    any error. It is tagged with this machine and process, so that a run whose process died
+    without a word (SIGKILL, power cut) can be found and closed later
+    (:func:`close_abandoned_runs`).
+    """
     import mlflow
 
-    with mlflow.start_run(
-        experiment_id=experiment_id, tags={RUN_TYPE_TAG: run_type, **(tags or {})}
-    ) as run:
+    run = mlflow.start_run(
+        experiment_id=experiment_id,
+        tags={RUN_TYPE_TAG: run_type, **_process_tags(), **(tags or {})},
+    )
+    try:
         yield run
+        if interrupts.received() is not None:  # a signal that something swallowed
+            raise interrupts.Interrupted(interrupts.received())
+    except (interrupts.Interrupted, KeyboardInterrupt):
+        mlflow.end_run("KILLED")
+        raise
+    except BaseException:
+        mlflow.end_run("FAILED")
+        raise
+    mlflow.end_run("FINISHED")
+
+
+def close_abandoned_runs(experiment_id: str, older_than_hours: float | None = None) -> list[str]:
+    """Mark as KILLED the runs left RUNNING by a process that can no longer end them.
+
+    A RUNNING run is abandoned when it was started on this machine by a process that no
+    longer exists, or, with ``older_than_hours``, when it started longer ago than that
+    (whatever machine it ran on). Returns the ids of the runs closed.
+    """
+    import mlflow
+
+    client = mlflow.MlflowClient()
+    running = client.search_runs([experiment_id], filter_string="attributes.status = 'RUNNING'")
+    now_ms = time.time() * 1000
+    closed = []
+    for run in running:
+        tags = run.data.tags
+        gone = tags.get(HOST_TAG) == socket.gethostname() and not _alive(tags.get(PID_TAG))
+        too_old = older_than_hours is not None and (
+            now_ms - run.info.start_time > older_than_hours * 3_600_000
+        )
+        if gone or too_old:
+            reason = "its process is gone" if gone else f"running for over {older_than_hours} h"
+            client.set_tag(run.info.run_id, "closed_because", reason)
+            client.set_terminated(run.info.run_id, "KILLED")
+            closed.append(run.info.run_id)
+    return closed
+
+
+def _process_tags() -> dict[str, str]:
+    return {HOST_TAG: socket.gethostname(), PID_TAG: str(os.getpid())}
+
+
+def _alive(pid: str | None) -> bool:
+    """Whether a process with this id exists on this machine (unknown ids count as alive)."""
+    if pid is None or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def log_config(config: ExperimentConfig, dataset: Dataset, split: Split) -> None:
@@ -128,7 +199,8 @@ def log_inputs(**inputs: MlflowDataset) -> None:
 
     with _quiet_dataset_warnings():
         for context, dataset in inputs.items():
-            mlflow.log_input(dataset, context=context)
+            # Concurrent runs logging the same dataset race to insert it: retried.
+            retry_on_conflict(lambda d=dataset, c=context: mlflow.log_input(d, context=c))
 
 
 def input_digest(run: Run, context: str) -> str | None:

@@ -10,7 +10,12 @@ Conventions of this project:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
+
+from .. import interrupts
+from .retries import retry_on_conflict
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -43,11 +48,35 @@ def register(model_uri: str, name: str) -> ModelVersion:
 
 
 def set_alias(name: str, alias: str, version: ModelVersion | str) -> None:
-    """Point ``alias`` of the registered model ``name`` at a version."""
+    """Point ``alias`` of the registered model ``name`` at a version.
+
+    Moving an alias is idempotent; two processes moving it at once race to insert it, and
+    the loser tries again.
+    """
     import mlflow
 
     number = version if isinstance(version, str) else version.version
-    mlflow.MlflowClient().set_registered_model_alias(name, alias, str(number))
+    client = mlflow.MlflowClient()
+    retry_on_conflict(lambda: client.set_registered_model_alias(name, alias, str(number)))
+
+
+@contextmanager
+def withdrawn_unless_finished(run_id: str) -> Iterator[None]:
+    """Delete every version the run registered (and so its aliases) if the block fails.
+
+    Also when a signal was received and swallowed on the way: the run will end KILLED.
+    """
+    try:
+        yield
+        if interrupts.received() is not None:
+            raise interrupts.Interrupted(interrupts.received())
+    except BaseException:
+        import mlflow
+
+        client = mlflow.MlflowClient()
+        for version in client.search_model_versions(f"run_id = '{run_id}'"):
+            client.delete_model_version(version.name, version.version)
+        raise
 
 
 def version_by_alias(name: str, alias: str) -> ModelVersion | None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..paths import PROJECT_ROOT
 from .recording import prepare_environment
+from .retries import retry_on_conflict
 
 if TYPE_CHECKING:
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
@@ -98,7 +99,8 @@ def set_experiment(name: str) -> str:
         with _lock(database):  # two first runs of an experiment would both create it
             if store.get_experiment_by_name(name) is None:
                 store.create_experiment(name)
-    return mlflow.set_experiment(name).experiment_id
+    # Processes starting the first runs of an experiment on a server race to create it.
+    return retry_on_conflict(lambda: mlflow.set_experiment(name).experiment_id)
 
 
 def artifacts_folder(database: Path) -> Path:

@@ -31,7 +31,7 @@ def evaluate(config: ExperimentConfig, model_uri: str | None = None) -> steps.Ru
 
     uri, experiment_id = steps.open_experiment(config)
     logger.info("[1/4] Loading model %s from %s", model_uri, uri)
-    model = load_model(model_uri)
+    model = load_model(model_uri, trust_pickle=config.trust_pickle)
 
     logger.info("[2/4] Loading dataset %r and its held-out rows", dataset.name)
     split = steps.held_out(config, dataset)

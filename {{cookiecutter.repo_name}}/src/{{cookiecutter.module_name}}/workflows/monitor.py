@@ -112,7 +112,7 @@ def monitor(config: ExperimentConfig, batch_path: Path) -> MonitorReport:
     metrics: dict[str, float] = {}
     if target_name in batch.columns:
         logger.info("[3/4] Scoring the champion on the %d labelled rows", len(batch))
-        model = load_model(registry.version_uri(champion))
+        model = load_model(registry.version_uri(champion), trust_pickle=config.trust_pickle)
         predictions = steps.score(model, batch[reference.columns])
         metrics = steps.evaluate(evaluator, batch[target_name], predictions).metrics
         reasons += _performance_reasons(config, evaluator, metrics, baseline)

@@ -90,7 +90,7 @@ def predict(
     _check_columns(columns, schema, keep)
     if schema is not None:  # the types of the first rows, before any work
         _conform(tables.head(input_path, HEAD_ROWS)[schema.input_names()], schema, first_row=1)
-    model = load_model(model_uri)
+    model = load_model(model_uri, trust_pickle=config.trust_pickle)
     digest, _ = tables.file_digest(input_path)
     total = tables.row_count(input_path)
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ..config import ExperimentConfig, PromotionSpec
     from ..datasets import Split
     from ..evaluation import Evaluator, Predictions
+    from ..models import Model
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,12 @@ def promote(
             "(recorded on the promotion run)."
         )
 
+    models = [
+        load_model(registry.version_uri(version), trust_pickle=config.trust_pickle)
+        for version in (challenger, champion)
+        if version is not None
+    ]
+
     uri, experiment_id = steps.open_experiment(config)
     with recording.tracked_run(experiment_id, "promotion") as run:
         recording.log_inputs(
@@ -112,7 +119,7 @@ def promote(
         )
         logger.info("[2/4] Scoring challenger version %s", challenger.version)
         challenger_metrics, challenger_predictions = _score(
-            "challenger", challenger, evaluator, split
+            "challenger", models[0], evaluator, split
         )
         comparison = None
         if champion is None:
@@ -120,7 +127,9 @@ def promote(
             values = {f"challenger v{challenger.version}": challenger_metrics}
         else:
             logger.info("[3/4] Scoring champion version %s on the same rows", champion.version)
-            champion_metrics, champion_predictions = _score("champion", champion, evaluator, split)
+            champion_metrics, champion_predictions = _score(
+                "champion", models[1], evaluator, split
+            )
             comparison = compare_on_same_rows(
                 evaluator,
                 metric,
@@ -220,10 +229,9 @@ def _rows_mismatches(
 
 
 def _score(
-    role: str, version: ModelVersion, evaluator: Evaluator, split: Split
+    role: str, model: Model, evaluator: Evaluator, split: Split
 ) -> tuple[dict[str, float], Predictions]:
-    """Score one version on the held-out rows and log its metrics under ``<role>.``."""
-    model = load_model(registry.version_uri(version))
+    """Score one model on the held-out rows and log its metrics under ``<role>.``."""
     predictions = steps.score(model, split.test_features)
     evaluation = steps.evaluate(evaluator, split.test_target, predictions)
     recording.log_evaluation(evaluation, split.test_target, predictions, prefix=f"{role}.")

@@ -11,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 
+from ..safety import ALLOW_PICKLE
 from ..tracking import registry, store
 from . import RefusedError
 
@@ -19,13 +20,23 @@ SERVE_PORT = 5001  # next to the MLflow UI's 5000, so both can run at once
 
 
 def serve_command(
-    model_uri: str, host: str = SERVE_HOST, port: int = SERVE_PORT
+    model_uri: str,
+    host: str = SERVE_HOST,
+    port: int = SERVE_PORT,
+    *,
+    trust_pickle: bool = False,
 ) -> tuple[list[str], dict[str, str]]:
     """Return the ``mlflow models serve`` command and the environment to run it in.
 
-    The environment puts this interpreter's ``bin`` folder first on ``PATH`` (MLflow starts
-    ``uvicorn`` by name, so it must be found even when ``.venv`` is not activated) and names
-    the project's store, where ``models:/`` URIs are resolved.
+    The model is loaded here first, with the project's safe loader: a model it would refuse
+    (a pickle without ``trust_pickle``, a skops file with foreign types) is never handed to
+    the server. The environment puts this interpreter's ``bin`` folder first on ``PATH``
+    (MLflow starts ``uvicorn`` by name, so it must be found even when ``.venv`` is not
+    activated) and names the project's store, where ``models:/`` URIs are resolved.
+
+    Raises:
+        RefusedError: If the model does not exist.
+        UntrustedModelError: If loading it would run code of unknown origin.
     """
     uri = store.configure()
     if model_uri.startswith("models:/") and registry.resolve_version(model_uri) is None:
@@ -33,6 +44,9 @@ def serve_command(
             f"{model_uri} does not exist in {uri}: train and promote a model first "
             "(`make train`, `make promote`), or pass --model-uri"
         )
+    from ..models import load_model
+
+    load_model(model_uri, trust_pickle=trust_pickle)  # raises on what it would not load
     command = [
         sys.executable, "-m", "mlflow", "models", "serve",
         "--model-uri", model_uri,
@@ -45,5 +59,7 @@ def serve_command(
         **os.environ,
         "PATH": os.pathsep.join([bin_folder, os.environ.get("PATH", "")]),
         "MLFLOW_TRACKING_URI": uri,
+        # MLflow refuses to load even skops models while this is false; the check above ran.
+        ALLOW_PICKLE: "true",
     }
     return command, environment

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..datasets import split_dataset
 from ..evaluation import Predictions
-from ..tracking import store
+from ..tracking import recording, store
 from . import RefusedError
 
 if TYPE_CHECKING:
@@ -61,9 +61,15 @@ class RunSummary:
 
 
 def open_experiment(config: ExperimentConfig) -> tuple[str, str]:
-    """Connect to the store and make the config's experiment active: (store URI, its id)."""
+    """Connect to the store and make the config's experiment active: (store URI, its id).
+
+    Runs this machine's dead processes left RUNNING (SIGKILL, power cut) are closed first.
+    """
     uri = store.configure()
-    return uri, store.set_experiment(config.experiment)
+    experiment_id = store.set_experiment(config.experiment)
+    for run_id in recording.close_abandoned_runs(experiment_id):
+        logger.info("      closed run %s: left RUNNING by a process that is gone", run_id)
+    return uri, experiment_id
 
 
 def registered_name(config: ExperimentConfig) -> str:

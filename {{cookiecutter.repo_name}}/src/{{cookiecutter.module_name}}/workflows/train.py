@@ -2,8 +2,8 @@
 
 The blocks are only used through their base classes (:class:`Dataset`, :class:`Model`,
 :class:`Evaluator`): swapping one is a config change, never a change here. The version is
-registered, and ``candidate`` moved to it, only after the run has logged everything and
-finished: a run that fails leaves nothing in the registry.
+registered, and ``candidate`` moved to it, only after the run has logged everything; a run
+that fails or is interrupted, even while registering, leaves nothing in the registry.
 """
 
 from __future__ import annotations
@@ -32,7 +32,11 @@ def train(config: ExperimentConfig) -> steps.RunSummary:
     uri, experiment_id = steps.open_experiment(config)
     logger.info("[2/6] Tracking experiment %r in %s", config.experiment, uri)
 
-    with recording.tracked_run(experiment_id, "train") as run:
+    registered_uri = None
+    with (
+        recording.tracked_run(experiment_id, "train") as run,
+        registry.withdrawn_unless_finished(run.info.run_id),
+    ):
         recording.log_config(config, dataset, split)
         recording.log_provenance()
         held_out_rows = recording.rows_input(dataset, split.test_features, split.test_target)
@@ -58,13 +62,12 @@ def train(config: ExperimentConfig) -> steps.RunSummary:
             rows=held_out_rows,
         )
 
-    registered_uri = None
-    if config.registered_model:
-        name, alias = config.registered_model, registry.CANDIDATE_ALIAS
-        logger.info("[6/6] Registering the model as %r with the alias %r", name, alias)
-        version = registry.register(model_info.model_uri, name)
-        registry.set_alias(name, alias, version)
-        registered_uri = registry.version_uri(version)
+        if config.registered_model:  # last: only a fully logged model is registered
+            name, alias = config.registered_model, registry.CANDIDATE_ALIAS
+            logger.info("[6/6] Registering the model as %r with the alias %r", name, alias)
+            version = registry.register(model_info.model_uri, name)
+            registry.set_alias(name, alias, version)
+            registered_uri = registry.version_uri(version)
     return steps.RunSummary(
         run_id=run.info.run_id,
         experiment_id=experiment_id,

@@ -1,0 +1,233 @@
+"""What each sub-command does: call its workflow and print the result for a person.
+
+Workflows are imported inside each function, so ``--help`` imports no heavy library.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Callable, Sequence
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+from ..tracking.registry import CANDIDATE_ALIAS, CHAMPION_ALIAS
+from ..tracking.store import UI_HOST
+
+if TYPE_CHECKING:
+    from ..config import ExperimentConfig
+
+
+class ExitStatus(IntEnum):
+    """The command line's exit statuses (see the package docstring)."""
+
+    OK = 0
+    ERROR = 1
+    REFUSED = 2
+    NOT_PROMOTED = 3
+    RETRAIN = 4
+
+
+def train(args: argparse.Namespace) -> int:
+    """Train a model and register it as the candidate."""
+    from ..workflows.train import train
+
+    summary = train(config_of(args))
+    report(summary.run_id, summary.url, summary.tracking_uri)
+    if summary.registered_uri:
+        print(f"  Model: {summary.registered_uri}, alias '{CANDIDATE_ALIAS}'")
+    return ExitStatus.OK
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    """Evaluate a model on the held-out rows."""
+    from ..workflows.evaluate import evaluate
+
+    summary = evaluate(config_of(args), args.model_uri)
+    report(summary.run_id, summary.url, summary.tracking_uri)
+    return ExitStatus.OK
+
+
+def promote(args: argparse.Namespace) -> int:
+    """Promote the candidate if it wins; exit 3 if it lost."""
+    from ..workflows.promote import promote
+
+    decision = promote(
+        config_of(args),
+        version=args.version,
+        allow_other_rows=args.allow_other_rows,
+        force_reason=args.force,
+    )
+    if decision.run is not None:
+        report(decision.run.run_id, decision.run.url, decision.run.tracking_uri)
+    if decision.promoted:
+        print(f"  Promoted: version {decision.challenger} is the '{CHAMPION_ALIAS}'.")
+        print(f"  Why: {decision.reason}")
+        return ExitStatus.OK
+    print(f"  Not promoted: version {decision.champion} stays the '{CHAMPION_ALIAS}'.")
+    print(f"  Why: {decision.reason}")
+    return ExitStatus.NOT_PROMOTED
+
+
+def predict(args: argparse.Namespace) -> int:
+    """Write a model's predictions for a file."""
+    from ..workflows.predict import predict
+
+    summary = predict(
+        config_of(args),
+        args.input,
+        model_uri=args.model_uri,
+        output=args.output,
+        keep=args.keep,
+        overwrite=args.overwrite,
+    )
+    report(summary.run.run_id, summary.run.url, summary.run.tracking_uri)
+    print(f"  Predictions: {summary.output} ({summary.rows} rows, {summary.model_uri})")
+    return ExitStatus.OK
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Replace this process with MLflow's model server."""
+    from ..tracking.registry import alias_uri
+    from ..workflows.serve import serve_command
+    from ..workflows.steps import registered_name
+
+    config = config_of(args)
+    model_uri = args.model_uri or alias_uri(registered_name(config), CHAMPION_ALIAS)
+    command, environment = serve_command(
+        model_uri, args.host, args.port, trust_pickle=config.trust_pickle
+    )
+    print(
+        f"Serving {model_uri}\n  on http://{args.host}:{args.port} "
+        "(GET /ping, POST /invocations; Ctrl+C to stop)",
+        flush=True,
+    )
+    os.execve(command[0], command, environment)  # the server replaces this process
+
+
+def monitor(args: argparse.Namespace) -> int:
+    """Check a batch for drift and performance; exit 4 if retraining is recommended."""
+    from ..workflows.monitor import monitor
+
+    result = monitor(config_of(args), args.input)
+    if result.run is not None:
+        report(result.run.run_id, result.run.url, result.run.tracking_uri)
+    drifted = result.drift.drifted
+    print(f"  Drift: {len(drifted)} of {len(result.drift.features)} features")
+    for feature in drifted:
+        print(
+            f"    {feature.feature:<28} {feature.test:<4} effect {feature.effect:.3f}"
+            f"  adjusted p {feature.adjusted_p_value:.3g}"
+        )
+    for name, value in result.metrics.items():
+        baseline = result.baseline.get(name)
+        against = f" (baseline {baseline:.4f})" if baseline is not None else ""
+        print(f"  {name:<12} {value:.4f}{against}")
+    print(f"  Decision: {'retrain' if result.retrain else 'ok'}")
+    for reason in result.reasons:
+        print(f"    - {reason}")
+    return ExitStatus.RETRAIN if result.retrain else ExitStatus.OK
+
+
+def ui(args: argparse.Namespace) -> int:
+    """Replace this process with the MLflow UI of the project's store."""
+    from ..tracking import store
+
+    uri = store.tracking_uri()
+    if uri.startswith(("http://", "https://")):
+        print(f"Runs are on the tracking server: open {uri} in a browser.")
+        return ExitStatus.OK
+    database = store.sqlite_path(uri)
+    if database is not None and not database.exists():
+        store.configure()  # create the store under the project's lock, not by the UI
+    command = store.ui_command(uri, args.port)
+    print(f"MLflow UI for {uri}\n  on http://{UI_HOST}:{args.port} (Ctrl+C to stop)", flush=True)
+    os.execv(command[0], command)  # the server replaces this process: signals reach it
+
+
+def server(args: argparse.Namespace) -> int:
+    """Run the team's tracking server until it stops."""
+    from ..workflows.server import run_server
+
+    print(
+        f"Tracking server on http://{args.host}:{args.port}, {args.workers} workers "
+        "(logins required; Ctrl+C to stop)",
+        flush=True,
+    )
+    return run_server(args.host, args.port, args.workers)
+
+
+def add_user(args: argparse.Namespace) -> int:
+    """Create a user on the tracking server."""
+    from ..tracking import store
+    from ..workflows.server import add_user
+
+    uri = store.tracking_uri()
+    if not uri.startswith(("http://", "https://")):
+        print("error: MLFLOW_TRACKING_URI must point at the tracking server", file=sys.stderr)
+        return ExitStatus.REFUSED
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"Password for {args.username}: ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    add_user(uri, args.username, password, args.experiment, args.permission)
+    granted = f", {args.permission} on {args.experiment!r}" if args.experiment else ""
+    print(f"User {args.username!r} added to {uri}{granted}.")
+    return ExitStatus.OK
+
+
+def close_stale(args: argparse.Namespace) -> int:
+    """Close runs left RUNNING by dead processes, or running for too long."""
+    from ..tracking.recording import close_abandoned_runs
+    from ..workflows.steps import open_experiment
+
+    _, experiment_id = open_experiment(config_of(args))
+    closed = close_abandoned_runs(experiment_id, older_than_hours=args.hours)
+    print(f"Closed {len(closed)} run(s) as KILLED: {', '.join(closed) or 'none'}")
+    return ExitStatus.OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "train": train,
+    "evaluate": evaluate,
+    "promote": promote,
+    "predict": predict,
+    "serve": serve,
+    "monitor": monitor,
+    "ui": ui,
+    "server": server,
+    "add-user": add_user,
+    "close-stale": close_stale,
+}
+
+
+def config_of(args: argparse.Namespace) -> ExperimentConfig:
+    """Load the config and overrides given as ``[CONFIG] [KEY=VALUE ...]`` (and flags)."""
+    from ..config import load_config
+
+    name, overrides = config_and_overrides(args.items)
+    if getattr(args, "trust_pickle", False):
+        overrides.append("trust_pickle=true")
+    return load_config(name, overrides)
+
+
+def config_and_overrides(items: Sequence[str]) -> tuple[str | None, list[str]]:
+    """Split ``[CONFIG] [KEY=VALUE ...]``: only the first item may be a config name."""
+    from ..config import ConfigError
+
+    config = items[0] if items and "=" not in items[0] else None
+    overrides = list(items[1:] if config is not None else items)
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"{item!r} is not a KEY=VALUE override; the config comes first")
+    return config, overrides
+
+
+def report(run_id: str, url: str, tracking_uri: str) -> None:
+    """Print where to see a finished run."""
+    where = (
+        "open" if tracking_uri.startswith(("http://", "https://")) else "run `make ui` and open"
+    )
+    print(f"\nRun {run_id} finished.\n  See it: {where} {url}")

@@ -1,0 +1,154 @@
+"""Server: the team's MLflow tracking server, secured, and its users.
+
+``mlflow server`` with MLflow's basic-auth app: runs, models and users in one PostgreSQL
+database, artifacts proxied by the server (clients need no storage credentials), every
+request authenticated. It is configured with MLflow's own variables, from the environment or
+``.env``; there is no default password or secret, and none is ever printed.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from ..paths import PROJECT_ROOT
+from ..tracking.recording import prepare_environment
+from . import RefusedError
+
+SERVER_HOST = "127.0.0.1"
+SERVER_PORT = 5000
+SERVER_WORKERS = 4  # requests of a handful of people at once; each worker holds a connection
+ADMIN_USERNAME = "admin"
+MIN_PASSWORD_LENGTH = 12  # MLflow's own password policy
+ARTIFACTS_FOLDER = PROJECT_ROOT / "mlartifacts-server"
+PERMISSIONS = ("READ", "EDIT", "MANAGE", "NO_PERMISSIONS")
+
+BACKEND_STORE = "MLFLOW_BACKEND_STORE_URI"
+ADMIN_PASSWORD = "MLFLOW_AUTH_ADMIN_PASSWORD"
+SECRET_KEY = "MLFLOW_FLASK_SERVER_SECRET_KEY"
+ARTIFACTS_DESTINATION = "MLFLOW_ARTIFACTS_DESTINATION"
+
+
+def check_settings(environment: Mapping[str, str]) -> list[str]:
+    """Return what is missing or wrong in the server's settings, one sentence each."""
+    problems = []
+    backend = environment.get(BACKEND_STORE, "").strip()
+    if not backend.startswith("postgresql"):
+        problems.append(
+            f"{BACKEND_STORE} must be the PostgreSQL database of the runs and users, "
+            "e.g. postgresql://mlflow:PASSWORD@db-host:5432/mlflow"
+            + (" (it is not a postgresql:// URI)" if backend else "")
+        )
+    if len(environment.get(ADMIN_PASSWORD, "")) < MIN_PASSWORD_LENGTH:
+        problems.append(
+            f"{ADMIN_PASSWORD} must hold the admin user's password, at least "
+            f"{MIN_PASSWORD_LENGTH} characters (MLflow's rule)"
+        )
+    if not environment.get(SECRET_KEY, "").strip():
+        problems.append(
+            f"{SECRET_KEY} must hold a random secret that signs the UI's sessions, e.g. the "
+            "output of: python -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+    return problems
+
+
+def server_command(
+    auth_config: Path,
+    host: str = SERVER_HOST,
+    port: int = SERVER_PORT,
+    workers: int = SERVER_WORKERS,
+) -> tuple[list[str], dict[str, str]]:
+    """Return the ``mlflow server`` command and its environment, after checking the settings.
+
+    Args:
+        auth_config: Where to write the auth app's settings (a private file: it names the
+            database, whose URI may hold a password).
+        host: The interface to listen on; 127.0.0.1 keeps the server on this machine.
+        port: The port.
+        workers: Worker processes serving requests.
+
+    Raises:
+        RefusedError: If a setting is missing; the message lists each and how to set it.
+    """
+    prepare_environment()
+    problems = check_settings(os.environ)
+    if problems:
+        raise RefusedError(
+            "The tracking server needs its settings, in the environment or .env (see "
+            ".env.example and docs/tracking.md): " + "; ".join(problems)
+        )
+    backend = os.environ[BACKEND_STORE].strip()
+    auth_config.write_text(
+        "[mlflow]\n"
+        "default_permission = READ\n"  # teammates read everything; writing needs a grant
+        f"database_uri = {backend.replace('%', '%%')}\n"
+        f"admin_username = {ADMIN_USERNAME}\n"
+        "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n",
+        encoding="utf-8",
+    )
+    auth_config.chmod(0o600)
+    artifacts = os.environ.get(ARTIFACTS_DESTINATION) or ARTIFACTS_FOLDER.as_uri()
+    command = [
+        sys.executable, "-m", "mlflow", "server",
+        "--app-name", "basic-auth",
+        "--backend-store-uri", backend,
+        "--artifacts-destination", artifacts,
+        "--host", host,
+        "--port", str(port),
+        "--workers", str(workers),
+    ]  # fmt: skip
+    environment = {
+        **os.environ,
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+        "MLFLOW_AUTH_CONFIG_PATH": str(auth_config),
+    }
+    return command, environment
+
+
+def run_server(host: str, port: int, workers: int) -> int:
+    """Run the server until it stops; its private settings file is removed afterwards.
+
+    Ctrl-C and SIGTERM reach the server (it runs in this process group and is sent
+    SIGTERM), and the exit status is the server's.
+    """
+    with tempfile.TemporaryDirectory(prefix="mlflow-server-") as folder:
+        command, environment = server_command(Path(folder) / "auth.ini", host, port, workers)
+        server = subprocess.Popen(command, env=environment)
+        try:
+            return server.wait()
+        except BaseException:
+            server.terminate()
+            server.wait()
+            raise
+
+
+def add_user(
+    tracking_uri: str,
+    username: str,
+    password: str,
+    experiment: str | None = None,
+    permission: str = "READ",
+) -> None:
+    """Create a user on the tracking server and optionally grant a permission on an experiment.
+
+    The caller authenticates as an admin through ``MLFLOW_TRACKING_USERNAME`` and
+    ``MLFLOW_TRACKING_PASSWORD``, as every client of the server does.
+    """
+    if permission not in PERMISSIONS:
+        raise RefusedError(f"Unknown permission {permission!r}: use one of {PERMISSIONS}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise RefusedError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters")
+    import mlflow
+    from mlflow.server.auth.client import AuthServiceClient
+
+    client = AuthServiceClient(tracking_uri)
+    client.create_user(username, password)
+    if experiment is not None:
+        found = mlflow.MlflowClient(tracking_uri).get_experiment_by_name(experiment)
+        if found is None:
+            raise RefusedError(f"No experiment {experiment!r} on {tracking_uri}")
+        client.grant_user_permission(username, "experiment", found.experiment_id, permission)
