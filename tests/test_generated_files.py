@@ -287,6 +287,8 @@ def test_gitignore_keeps_the_skeleton_and_hides_data_models_and_secrets(project)
         "mlflow.db",
         "mlruns/0/meta.yaml",
         "mlartifacts/1/model.skops",
+        "mlartifacts-server/1/model.skops",
+        "data/predictions/new.predictions.csv",
         "notebooks/.ipynb_checkpoints/x.ipynb",
         ".venv/bin/python",
         "src/pkg/__pycache__/m.cpython-311.pyc",

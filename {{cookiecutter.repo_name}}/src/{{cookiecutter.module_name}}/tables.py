@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
     import pyarrow.parquet as pq
 
 CSV_SUFFIXES = (".csv",)
@@ -75,13 +77,17 @@ def file_digest(path: Path) -> tuple[str, int]:
     return digest.hexdigest()[:12], lines
 
 
-def row_count(path: Path) -> int:
-    """Return the number of rows: Parquet's metadata, or a CSV's lines minus the header."""
+def digest_and_rows(path: Path) -> tuple[str, int]:
+    """Return the file's digest and its number of rows, in one pass over the file.
+
+    The rows come from Parquet's metadata, or from a CSV's lines minus the header.
+    """
+    digest, lines = file_digest(path)
     if is_parquet(path):
         import pyarrow.parquet as pq
 
-        return pq.ParquetFile(path).metadata.num_rows
-    return max(file_digest(path)[1] - 1, 0)
+        return digest, pq.ParquetFile(path).metadata.num_rows
+    return digest, max(lines - 1, 0)
 
 
 def iter_chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
@@ -98,32 +104,45 @@ def iter_chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
 
 
 class ChunkWriter:
-    """Appends chunks of rows to an open CSV or Parquet file (see :func:`atomic_writer`)."""
+    """Appends chunks of rows to an open CSV or Parquet file (see :func:`atomic_writer`).
+
+    pyarrow's writers keep the file open and encode whole columns at once, which is several
+    times faster than formatting each chunk with pandas.
+    """
 
     def __init__(self, path: Path) -> None:
         """Write to ``path``, in the format its suffix names."""
         self.path = path
         self.rows = 0
-        self._parquet: pq.ParquetWriter | None = None
+        self._writer: pq.ParquetWriter | pa_csv.CSVWriter | None = None
+        self._schema: pa.Schema | None = None
 
     def write(self, chunk: pd.DataFrame) -> None:
-        """Append the rows of ``chunk``; every chunk must have the same columns."""
+        """Append the rows of ``chunk``; every chunk must have the same columns and types."""
+        import pyarrow as pa
+
+        table = pa.Table.from_pandas(chunk, preserve_index=False)
+        if self._writer is None:
+            self._schema = table.schema
+            self._writer = self._open(table.schema)
+        self._writer.write_table(table.cast(self._schema))
+        self.rows += len(chunk)
+
+    def _open(self, schema: pa.Schema) -> pq.ParquetWriter | pa_csv.CSVWriter:
         if is_parquet(self.path):
-            import pyarrow as pa
             import pyarrow.parquet as pq
 
-            table = pa.Table.from_pandas(chunk, preserve_index=False)
-            if self._parquet is None:
-                self._parquet = pq.ParquetWriter(self.path, table.schema)
-            self._parquet.write_table(table)
-        else:
-            chunk.to_csv(self.path, mode="a", header=self.rows == 0, index=False)
-        self.rows += len(chunk)
+            return pq.ParquetWriter(self.path, schema)
+        import pyarrow.csv as pa_csv
+
+        options = pa_csv.WriteOptions(quoting_style="needed")  # plain header, as pandas writes
+        return pa_csv.CSVWriter(self.path, schema, write_options=options)
 
     def close(self) -> None:
         """Finish the file (Parquet writes its footer here)."""
-        if self._parquet is not None:
-            self._parquet.close()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
         elif not self.path.exists():
             self.path.touch()  # no rows at all: still an (empty) file
 

@@ -91,8 +91,7 @@ def predict(
     if schema is not None:  # the types of the first rows, before any work
         _conform(tables.head(input_path, HEAD_ROWS)[schema.input_names()], schema, first_row=1)
     model = load_model(model_uri, trust_pickle=config.trust_pickle)
-    digest, _ = tables.file_digest(input_path)
-    total = tables.row_count(input_path)
+    digest, total = tables.digest_and_rows(input_path)
 
     with recording.tracked_run(experiment_id, "predict") as run:
         recording.log_inputs(inference=recording.file_input(input_path, digest, total))
