@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import signal
 import socket
 import subprocess
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -59,3 +65,38 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database on 127.0.0.1:5432, dropped afterwards; yields its URI."""
+    if not shutil.which("psql"):
+        pytest.skip("PostgreSQL's psql is not installed on this machine")
+    name = f"mlflow_{uuid.uuid4().hex[:12]}"
+    admin = ["psql", "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-d", "postgres", "-c"]
+    created = subprocess.run([*admin, f"CREATE DATABASE {name}"], capture_output=True, check=False)
+    if created.returncode != 0:
+        pytest.skip(f"no PostgreSQL server on 127.0.0.1:5432: {created.stderr.decode()[-300:]}")
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        subprocess.run([*admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)
+
+
+@contextmanager
+def background(command: list[str], log: Path, **popen: object) -> Iterator[subprocess.Popen]:
+    """Run a server in its own process group, logging to ``log``; stop the whole group after."""
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True, **popen
+        )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=30)

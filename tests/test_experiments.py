@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
@@ -191,63 +189,3 @@ def test_make_ui_serves_the_projects_runs(trained):
     finally:
         os.killpg(ui.pid, signal.SIGTERM)
         ui.wait(timeout=30)
-
-
-@pytest.fixture
-def postgres_database():
-    """A fresh PostgreSQL database on 127.0.0.1:5432 for one test, dropped afterwards."""
-    if not shutil.which("psql"):
-        pytest.skip("PostgreSQL's psql is not installed on this machine")
-    name = f"mlflow_{uuid.uuid4().hex[:12]}"
-    admin = ["psql", "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-d", "postgres", "-c"]
-    created = subprocess.run([*admin, f"CREATE DATABASE {name}"], capture_output=True, check=False)
-    if created.returncode != 0:
-        pytest.skip(f"no PostgreSQL server on 127.0.0.1:5432: {created.stderr.decode()[-300:]}")
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    subprocess.run([*admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)
-
-
-def test_team_server_is_used_when_mlflow_tracking_uri_is_set(
-    installed_project, postgres_database, tmp_path
-):
-    """`MLFLOW_TRACKING_URI` (here from .env) sends runs to a server, with no code change."""
-    project = installed_project("uv")
-    # The server's own driver: SQLAlchemy 2.1 connects to postgresql:// with psycopg 3.
-    project.run("uv", "pip", "install", "--python", str(project.python), "psycopg[binary]")
-    local_store = project.path / "mlflow.db"
-    local_runs = len(read_store(project)["runs"]) if local_store.exists() else 0
-    port = free_port()
-    server_uri = f"http://127.0.0.1:{port}"
-    log = tmp_path / "server.log"
-    command = [
-        str(project.path / ".venv" / "bin" / "mlflow"), "server",
-        "--backend-store-uri", postgres_database,
-        "--artifacts-destination", str(tmp_path / "artifacts"),
-        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-    ]  # fmt: skip
-    env_file = project.path / ".env"
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            command,
-            cwd=tmp_path,
-            env=user_environment(),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # the server's workers are stopped with it
-        )
-    try:
-        wait_for_port(port, process=server, log=log)
-        env_file.write_text(f"MLFLOW_TRACKING_URI={server_uri}\n")
-        run_id = run_id_of(project.make("train").stdout)
-        on_server = read_store(project, server_uri)
-        run = run_by_id(on_server, run_id)
-        assert run["metrics"].keys() >= CLASSIFICATION_METRICS
-        assert run["inputs"]
-        assert run["model_outputs"]
-        assert on_server["registered_models"]
-        if local_store.exists():
-            assert len(read_store(project)["runs"]) == local_runs, "a run went to the local store"
-    finally:
-        env_file.unlink(missing_ok=True)
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)

@@ -61,6 +61,7 @@ COMMON_FILES = {
     "tests/test_regression_metrics.py",
     "tests/test_safety.py",
     "tests/test_serve.py",
+    "tests/test_server.py",
     "tests/test_tables.py",
     "tests/test_tracking.py",
     "tests/test_train.py",

@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return ExitStatus.REFUSED
     except interrupts.Interrupted as stop:
-        print(f"\nInterrupted ({stop}): the run in progress was marked KILLED.", file=sys.stderr)
+        print(f"\nInterrupted ({stop}): any run in progress was marked KILLED.", file=sys.stderr)
         return stop.exit_status
     except Exception as error:
         message = _server_refusal(error)

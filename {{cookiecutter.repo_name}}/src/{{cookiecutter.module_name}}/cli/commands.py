@@ -172,18 +172,20 @@ def add_user(args: argparse.Namespace) -> int:
         password = getpass.getpass(f"Password for {args.username}: ")
     else:
         password = sys.stdin.readline().rstrip("\n")
-    add_user(uri, args.username, password, args.experiment, args.permission)
-    granted = f", {args.permission} on {args.experiment!r}" if args.experiment else ""
+    add_user(uri, args.username, password, args.experiment, args.registered_model, args.permission)
+    targets = [repr(name) for name in (args.experiment, args.registered_model) if name]
+    granted = f", {args.permission} on {' and '.join(targets)}" if targets else ""
     print(f"User {args.username!r} added to {uri}{granted}.")
     return ExitStatus.OK
 
 
 def close_stale(args: argparse.Namespace) -> int:
     """Close runs left RUNNING by dead processes, or running for too long."""
+    from ..tracking import store
     from ..tracking.recording import close_abandoned_runs
-    from ..workflows.steps import open_experiment
 
-    _, experiment_id = open_experiment(config_of(args))
+    store.configure()
+    experiment_id = store.set_experiment(config_of(args).experiment)
     closed = close_abandoned_runs(experiment_id, older_than_hours=args.hours)
     print(f"Closed {len(closed)} run(s) as KILLED: {', '.join(closed) or 'none'}")
     return ExitStatus.OK

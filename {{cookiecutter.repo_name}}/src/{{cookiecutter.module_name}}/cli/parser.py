@@ -191,9 +191,15 @@ def build_parser() -> argparse.ArgumentParser:
         "is asked for (or read from standard input).",
     )
     add_user.add_argument("username")
-    add_user.add_argument("--experiment", help="grant a permission on this experiment")
+    add_user.add_argument("--experiment", help="grant the permission on this experiment")
     add_user.add_argument(
-        "--permission", default="EDIT", choices=PERMISSIONS, help="with --experiment (EDIT)"
+        "--registered-model", help="grant the permission on this registered model too"
+    )
+    add_user.add_argument(
+        "--permission",
+        default="EDIT",
+        choices=PERMISSIONS,
+        help="READ, EDIT (log runs, register versions) or MANAGE (default: EDIT)",
     )
 
     close_stale = command(

@@ -95,7 +95,8 @@ def server_command(
     command = [
         sys.executable, "-m", "mlflow", "server",
         "--app-name", "basic-auth",
-        "--backend-store-uri", backend,
+        # The database URI (it may hold a password) is read from MLFLOW_BACKEND_STORE_URI by
+        # MLflow itself, not passed here: arguments are visible to anyone running `ps`.
         "--artifacts-destination", artifacts,
         "--host", host,
         "--port", str(port),
@@ -105,6 +106,7 @@ def server_command(
         **os.environ,
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         "MLFLOW_AUTH_CONFIG_PATH": str(auth_config),
+        BACKEND_STORE: backend,
     }
     return command, environment
 
@@ -131,12 +133,14 @@ def add_user(
     username: str,
     password: str,
     experiment: str | None = None,
+    registered_model: str | None = None,
     permission: str = "READ",
 ) -> None:
-    """Create a user on the tracking server and optionally grant a permission on an experiment.
+    """Create a user on the tracking server and grant a permission on an experiment and model.
 
-    The caller authenticates as an admin through ``MLFLOW_TRACKING_USERNAME`` and
-    ``MLFLOW_TRACKING_PASSWORD``, as every client of the server does.
+    Logging runs needs EDIT on the experiment; registering versions needs EDIT on the
+    registered model too. The caller authenticates as an admin through
+    ``MLFLOW_TRACKING_USERNAME`` and ``MLFLOW_TRACKING_PASSWORD``, as every client does.
     """
     if permission not in PERMISSIONS:
         raise RefusedError(f"Unknown permission {permission!r}: use one of {PERMISSIONS}")
@@ -152,3 +156,5 @@ def add_user(
         if found is None:
             raise RefusedError(f"No experiment {experiment!r} on {tracking_uri}")
         client.grant_user_permission(username, "experiment", found.experiment_id, permission)
+    if registered_model is not None:
+        client.grant_user_permission(username, "registered_model", registered_model, permission)
