@@ -21,6 +21,8 @@ import pytest
 import yaml
 from cookiecutter.main import cookiecutter
 
+from combinations import OPTIONS
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -151,3 +153,32 @@ def bake(output_dir: Path, template: Path = TEMPLATE_DIR, **answers: object) -> 
     )
     record = json.loads((path / ".cruft.json").read_text(encoding="utf-8"))
     return BakedProject(path=path, answers=record["context"]["cookiecutter"])
+
+
+def add_test_only_poetry_source(project: BakedProject) -> None:
+    """Point Poetry at the package index's simple API (this machine's index has no JSON API).
+
+    Done in the baked copy only: the shipped template must not contain it.
+    """
+    project.run(
+        "poetry", "source", "add", "--priority=primary", "index-simple", "https://pypi.org/simple/"
+    )
+
+
+def install_project(folder: Path, project_name: str, manager: str = "uv") -> BakedProject:
+    """Bake a project and run ``make install`` exactly as its README says, then commit the
+    lock file it wrote (as the README asks) so the tree is clean."""
+    if CURRENT_PYTHON not in OPTIONS["python_version"]:
+        pytest.skip(f"the tests run on Python {CURRENT_PYTHON}, which the template does not offer")
+    project = bake(
+        folder,
+        project_name=project_name,
+        environment_manager=manager,
+        python_version=CURRENT_PYTHON,
+    )
+    if manager == "poetry":
+        add_test_only_poetry_source(project)
+    project.make("install")
+    project.run("git", "add", "--all")
+    project.run("git", "commit", "--allow-empty", "-m", "Lock the environment")
+    return project

@@ -12,8 +12,7 @@ from types import ModuleType
 import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from baking import CURRENT_PYTHON, TEMPLATE_DIR, BakedProject, bake
-from combinations import OPTIONS
+from baking import TEMPLATE_DIR, BakedProject, install_project
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -92,39 +91,17 @@ def extensions() -> ModuleType:
 REAL_ENVIRONMENT_MANAGERS = ("uv", "venv", "poetry")
 
 
-def add_test_only_poetry_source(project: BakedProject) -> None:
-    """Point Poetry at the package index's simple API (this machine's index has no JSON API).
-
-    Done in the baked copy only: the shipped template must not contain it.
-    """
-    project.run(
-        "poetry", "source", "add", "--priority=primary", "index-simple", "https://pypi.org/simple/"
-    )
-
-
 @pytest.fixture(scope="session")
 def installed_project(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], BakedProject]:
     """Return a function giving, per environment manager, one project installed with
-    ``make install`` exactly as its README says; created once and shared by the session."""
-    if CURRENT_PYTHON not in OPTIONS["python_version"]:
-        pytest.skip(f"the tests run on Python {CURRENT_PYTHON}, which the template does not offer")
+    ``make install``; created once and shared by the session."""
     projects: dict[str, BakedProject] = {}
 
     def get(manager: str) -> BakedProject:
         if manager not in projects:
-            project = bake(
-                tmp_path_factory.mktemp(f"installed-{manager}"),
-                project_name=f"Env Check {manager}",
-                environment_manager=manager,
-                python_version=CURRENT_PYTHON,
+            projects[manager] = install_project(
+                tmp_path_factory.mktemp(f"installed-{manager}"), f"Env Check {manager}", manager
             )
-            if manager == "poetry":
-                add_test_only_poetry_source(project)
-            project.make("install")
-            # As the README asks: commit the lock file `make install` wrote (if any).
-            project.run("git", "add", "--all")
-            project.run("git", "commit", "--allow-empty", "-m", "Lock the environment")
-            projects[manager] = project
         return projects[manager]
 
     return get

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from baking import CURRENT_PYTHON, BakedProject, bake, user_environment
-from combinations import OPTIONS
+from baking import BakedProject, install_project, user_environment
 from running import read_store
 
 pytestmark = pytest.mark.slow
@@ -67,14 +66,7 @@ registry.register = register_then_pause
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> BakedProject:
-    if CURRENT_PYTHON not in OPTIONS["python_version"]:
-        pytest.skip(f"the tests run on Python {CURRENT_PYTHON}, which the template does not offer")
-    baked = bake(
-        tmp_path_factory.mktemp("crashes"),
-        project_name="Crash Check",
-        python_version=CURRENT_PYTHON,
-    )
-    baked.make("install")
+    baked = install_project(tmp_path_factory.mktemp("crashes"), "Crash Check")
     blocks = baked.path / "src" / baked.module_name / "pausing_blocks.py"
     blocks.write_text(PAUSING_BLOCKS.format(module=baked.module_name), encoding="utf-8")
     return baked

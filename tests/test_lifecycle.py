@@ -17,8 +17,7 @@ import urllib.request
 
 import pytest
 
-from baking import CURRENT_PYTHON, BakedProject, bake, user_environment
-from combinations import OPTIONS
+from baking import BakedProject, install_project, user_environment
 from running import free_port, read_store, run_id_of, wait_for_port
 
 pytestmark = pytest.mark.slow
@@ -64,16 +63,7 @@ def aliases(project: BakedProject) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> BakedProject:
-    if CURRENT_PYTHON not in OPTIONS["python_version"]:
-        pytest.skip(f"the tests run on Python {CURRENT_PYTHON}, which the template does not offer")
-    baked = bake(
-        tmp_path_factory.mktemp("lifecycle"),
-        project_name="Lifecycle Check",
-        python_version=CURRENT_PYTHON,
-    )
-    baked.make("install")
-    baked.run("git", "add", "--all")
-    baked.run("git", "commit", "-m", "Lock the environment")
+    baked = install_project(tmp_path_factory.mktemp("lifecycle"), "Lifecycle Check")
     baked.run(str(baked.python), "-c", MAKE_BATCHES.format(module=baked.module_name))
     return baked
 

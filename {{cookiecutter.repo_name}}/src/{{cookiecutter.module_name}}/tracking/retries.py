@@ -12,9 +12,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from typing import TypeVar
 
-T = TypeVar("T")
 ATTEMPTS = 6
 _CONFLICTS = (
     "UniqueViolation",
@@ -31,8 +29,11 @@ def is_conflict(error: Exception) -> bool:
     return any(marker in str(error) for marker in _CONFLICTS)
 
 
-def retry_on_conflict(action: Callable[[], T], attempts: int = ATTEMPTS) -> T:
-    """Run an idempotent store write, trying again when it lost a race with another writer."""
+def retry_on_conflict(action: Callable[[], object], attempts: int = ATTEMPTS) -> object:
+    """Run an idempotent store write, trying again when it lost a race with another writer.
+
+    Returns what ``action`` returns.
+    """
     from mlflow.exceptions import MlflowException
 
     attempt = 1

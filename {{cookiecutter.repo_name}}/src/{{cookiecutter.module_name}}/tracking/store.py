@@ -100,7 +100,7 @@ def set_experiment(name: str) -> str:
             if store.get_experiment_by_name(name) is None:
                 store.create_experiment(name)
     # Processes starting the first runs of an experiment on a server race to create it.
-    return retry_on_conflict(lambda: mlflow.set_experiment(name).experiment_id)
+    return str(retry_on_conflict(lambda: mlflow.set_experiment(name).experiment_id))
 
 
 def artifacts_folder(database: Path) -> Path:
