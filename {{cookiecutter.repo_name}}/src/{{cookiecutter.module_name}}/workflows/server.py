@@ -21,7 +21,14 @@ from . import RefusedError
 
 SERVER_HOST = "127.0.0.1"
 SERVER_PORT = 5000
-SERVER_WORKERS = 4  # requests of a handful of people at once; each worker holds a connection
+SERVER_WORKERS = 4  # requests of a handful of people at once
+# Each worker opens several connection pools (runs, registry, users...). MLflow's default
+# pools (5 + 10 overflow each) would exceed PostgreSQL's default of 100 connections under load
+# ("too many clients"): smaller pools make requests wait for a connection instead of failing.
+POOL_SETTINGS = {
+    "MLFLOW_SQLALCHEMYSTORE_POOL_SIZE": "2",
+    "MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW": "3",
+}
 ADMIN_USERNAME = "admin"
 MIN_PASSWORD_LENGTH = 12  # MLflow's own password policy
 ARTIFACTS_FOLDER = PROJECT_ROOT / "mlartifacts-server"
@@ -103,7 +110,8 @@ def server_command(
         "--workers", str(workers),
     ]  # fmt: skip
     environment = {
-        **os.environ,
+        **POOL_SETTINGS,
+        **os.environ,  # the team's own pool settings win
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         "MLFLOW_AUTH_CONFIG_PATH": str(auth_config),
         BACKEND_STORE: backend,
