@@ -151,11 +151,6 @@ def server(args: argparse.Namespace) -> int:
     """Run the team's tracking server until it stops."""
     from ..workflows.server import run_server
 
-    print(
-        f"Tracking server on http://{args.host}:{args.port}, {args.workers} workers "
-        "(logins required; Ctrl+C to stop)",
-        flush=True,
-    )
     return run_server(args.host, args.port, args.workers)
 
 

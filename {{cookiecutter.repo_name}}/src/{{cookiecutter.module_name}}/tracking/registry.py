@@ -10,7 +10,7 @@ Conventions of this project:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -82,21 +82,27 @@ def withdrawn_unless_finished(run_id: str) -> Iterator[None]:
 def version_by_alias(name: str, alias: str) -> ModelVersion | None:
     """Return the version an alias points at, or None if the alias (or model) does not exist."""
     import mlflow
+
+    return _unless_missing(lambda: mlflow.MlflowClient().get_model_version_by_alias(name, alias))
+
+
+def get_version(name: str, number: str) -> ModelVersion | None:
+    """Return one version of a registered model, or None if it does not exist."""
+    import mlflow
+
+    return _unless_missing(lambda: mlflow.MlflowClient().get_model_version(name, number))
+
+
+def _unless_missing(lookup: Callable[[], ModelVersion]) -> ModelVersion | None:
+    """Run a registry lookup; None when what it looks for does not exist."""
     from mlflow.exceptions import MlflowException
 
     try:
-        return mlflow.MlflowClient().get_model_version_by_alias(name, alias)
+        return lookup()
     except MlflowException as error:
         if error.get_http_status_code() == 404 or "not found" in str(error).lower():
             return None
         raise
-
-
-def get_version(name: str, number: str) -> ModelVersion:
-    """Return one version of a registered model."""
-    import mlflow
-
-    return mlflow.MlflowClient().get_model_version(name, number)
 
 
 def training_run(version: ModelVersion) -> Run:

@@ -193,7 +193,10 @@ def promote(
 
 def _challenger(name: str, version: str | None) -> ModelVersion:
     if version is not None:
-        return registry.get_version(name, version)
+        found = registry.get_version(name, version)
+        if found is None:
+            raise steps.RefusedError(f"{name!r} has no version {version}")
+        return found
     candidate = registry.version_by_alias(name, registry.CANDIDATE_ALIAS)
     if candidate is None:
         raise steps.RefusedError(

@@ -8,6 +8,7 @@ request authenticated. It is configured with MLflow's own variables, from the en
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -18,6 +19,8 @@ from pathlib import Path
 from ..paths import PROJECT_ROOT
 from ..tracking.recording import prepare_environment
 from . import RefusedError
+
+logger = logging.getLogger(__name__)
 
 SERVER_HOST = "127.0.0.1"
 SERVER_PORT = 5000
@@ -127,6 +130,12 @@ def run_server(host: str, port: int, workers: int) -> int:
     """
     with tempfile.TemporaryDirectory(prefix="mlflow-server-") as folder:
         command, environment = server_command(Path(folder) / "auth.ini", host, port, workers)
+        logger.info(
+            "Tracking server on http://%s:%d, %d workers (logins required; Ctrl+C to stop)",
+            host,
+            port,
+            workers,
+        )
         server = subprocess.Popen(command, env=environment)
         try:
             return server.wait()
