@@ -30,7 +30,7 @@ class Payload(mlflow.pyfunc.PythonModel):
     def __reduce__(self):
         return (open, (str(self.marker), "w"))
 
-    def predict(self, context, model_input, params=None):
+    def predict(self, context, model_input: list[str], params=None) -> list[str]:
         return model_input
 
 

@@ -29,7 +29,7 @@ SERVER_WORKERS = 4  # requests of a handful of people at once
 # pools (5 + 10 overflow each) would exceed PostgreSQL's default of 100 connections under load
 # ("too many clients"): smaller pools make requests wait for a connection instead of failing.
 POOL_SETTINGS = {
-    "MLFLOW_SQLALCHEMYSTORE_POOL_SIZE": "2",
+    "MLFLOW_SQLALCHEMYSTORE_POOL_SIZE": "3",
     "MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW": "3",
 }
 ADMIN_USERNAME = "admin"

@@ -67,7 +67,12 @@ def open_experiment(config: ExperimentConfig) -> tuple[str, str]:
     """
     uri = store.configure()
     experiment_id = store.set_experiment(config.experiment)
-    for run_id in recording.close_abandoned_runs(experiment_id):
+    try:
+        closed = recording.close_abandoned_runs(experiment_id)
+    except Exception as error:  # housekeeping: a busy server must not stop this command
+        logger.warning("      could not look for abandoned runs (%s); carrying on", error)
+        closed = []
+    for run_id in closed:
         logger.info("      closed run %s: left RUNNING by a process that is gone", run_id)
     return uri, experiment_id
 
