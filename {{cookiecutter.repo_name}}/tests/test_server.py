@@ -40,6 +40,7 @@ def test_the_server_listens_on_this_machine_and_never_shows_a_secret(tmp_path, m
     # The user store lives in the same PostgreSQL database, in a file only we can read.
     assert "database_uri = postgresql://mlflow:db-secret@" in auth_config.read_text()
     assert stat.S_IMODE(auth_config.stat().st_mode) == 0o600
+    assert "auth_cache_ttl_seconds = 30" in auth_config.read_text()  # logins checked once
     assert environment["MLFLOW_AUTH_CONFIG_PATH"] == str(auth_config)
     # Small connection pools: 4 workers under load stay within PostgreSQL's 100 connections.
     assert int(environment["MLFLOW_SQLALCHEMYSTORE_POOL_SIZE"]) <= 5

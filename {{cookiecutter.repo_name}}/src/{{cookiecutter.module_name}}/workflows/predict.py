@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from .. import tables
 from ..models import load_model
+from ..models.loading import check_loadable
 from ..paths import DATA_DIR
 from ..tracking import recording, registry
 from . import steps
@@ -85,6 +86,7 @@ def predict(
 
     uri, experiment_id = steps.open_experiment(config)
     logger.info("[1/3] Checking %s against the signature of %s", input_path.name, model_uri)
+    check_loadable(model_uri, trust_pickle=config.trust_pickle)  # before reading its files
     schema = _input_schema(model_uri)
     columns = tables.columns(input_path)
     _check_columns(columns, schema, keep)
