@@ -59,6 +59,7 @@ COMMON_FILES = {
     "tests/test_promote.py",
     "tests/test_provenance.py",
     "tests/test_regression_metrics.py",
+    "tests/test_retries.py",
     "tests/test_safety.py",
     "tests/test_serve.py",
     "tests/test_server.py",

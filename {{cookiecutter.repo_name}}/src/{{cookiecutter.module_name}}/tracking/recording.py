@@ -2,8 +2,10 @@
 
 The workflows tell the story of a run (load, fit, score, decide); this module is the one
 place that knows how each fact is recorded: which parameters, tags, inputs, metrics,
-figures and tables a run gets, under which names. A run's ``run_type`` tag says which
-workflow wrote it, so the UI and ``search_runs`` can filter them apart.
+figures and tables a run gets, under which names. Every write is idempotent and retried
+when it loses a race with another writer or finds the server busy (see :mod:`.retries`).
+A run's ``run_type`` tag says which workflow wrote it, so the UI and ``search_runs`` can
+filter them apart.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from .. import interrupts, provenance
 from ..paths import PROJECT_ROOT
 from ..safety import ALLOW_PICKLE
-from .retries import retry_on_conflict
+from .retries import retried
 
 if TYPE_CHECKING:
     import numpy as np
@@ -73,21 +75,19 @@ def tracked_run(
     """
     import mlflow
 
-    run = mlflow.start_run(
-        experiment_id=experiment_id,
-        tags={RUN_TYPE_TAG: run_type, **_process_tags(), **(tags or {})},
-    )
+    all_tags = {RUN_TYPE_TAG: run_type, **_process_tags(), **(tags or {})}
+    run = retried(lambda: mlflow.start_run(experiment_id=experiment_id, tags=all_tags))
     try:
         yield run
         if interrupts.received() is not None:  # a signal that something swallowed
             raise interrupts.Interrupted(interrupts.received())
     except (interrupts.Interrupted, KeyboardInterrupt):
-        mlflow.end_run("KILLED")
+        retried(lambda: mlflow.end_run("KILLED"))
         raise
     except BaseException:
-        mlflow.end_run("FAILED")
+        retried(lambda: mlflow.end_run("FAILED"))
         raise
-    mlflow.end_run("FINISHED")
+    retried(lambda: mlflow.end_run("FINISHED"))
 
 
 def close_abandoned_runs(experiment_id: str, older_than_hours: float | None = None) -> list[str]:
@@ -138,17 +138,16 @@ def log_config(config: ExperimentConfig, dataset: Dataset, split: Split) -> None
     """Log the config as flat parameters (plus the data's size) and as a YAML artifact."""
     import mlflow
 
-    mlflow.log_params(
-        {
-            **config.to_params(),
-            "dataset.version": dataset.version,
-            "split.train_rows": len(split.train_target),
-            "split.test_rows": len(split.test_target),
-        }
-    )
-    mlflow.log_dict(config.to_dict(), CONFIG_ARTIFACT)  # read back by run_config()
+    params = {
+        **config.to_params(),
+        "dataset.version": dataset.version,
+        "split.train_rows": len(split.train_target),
+        "split.test_rows": len(split.test_target),
+    }
+    retried(lambda: mlflow.log_params(params))
+    retried(lambda: mlflow.log_dict(config.to_dict(), CONFIG_ARTIFACT))  # read by run_config()
     if config.source is not None:
-        mlflow.set_tag("config_file", _relative(config.source))
+        retried(lambda: mlflow.set_tag("config_file", _relative(config.source)))
 
 
 def log_provenance() -> None:
@@ -156,12 +155,14 @@ def log_provenance() -> None:
     import mlflow
 
     state = provenance.git_state(PROJECT_ROOT)
-    mlflow.set_tags({**provenance.source_tags(state), **provenance.runtime_tags()})
+    tags = {**provenance.source_tags(state), **provenance.runtime_tags()}
+    retried(lambda: mlflow.set_tags(tags))
     if state.diff:
-        mlflow.log_text(state.diff, "code/uncommitted.diff")
+        retried(lambda: mlflow.log_text(state.diff, "code/uncommitted.diff"))
     for path in provenance.environment_files(PROJECT_ROOT):
-        mlflow.log_artifact(str(path), artifact_path="environment")
-    mlflow.log_text(provenance.installed_packages(), "environment/installed-packages.txt")
+        retried(lambda p=path: mlflow.log_artifact(str(p), artifact_path="environment"))
+    packages = provenance.installed_packages()
+    retried(lambda: mlflow.log_text(packages, "environment/installed-packages.txt"))
 
 
 def rows_input(dataset: Dataset, features: pd.DataFrame, target: pd.Series) -> MlflowDataset:
@@ -200,7 +201,7 @@ def log_inputs(**inputs: MlflowDataset) -> None:
     with _quiet_dataset_warnings():
         for context, dataset in inputs.items():
             # Concurrent runs logging the same dataset race to insert it: retried.
-            retry_on_conflict(lambda d=dataset, c=context: mlflow.log_input(d, context=c))
+            retried(lambda d=dataset, c=context: mlflow.log_input(d, context=c))
 
 
 def input_digest(run: Run, context: str) -> str | None:
@@ -256,12 +257,12 @@ def log_evaluation(
     import mlflow
 
     metrics = {f"{prefix}{name}": value for name, value in evaluation.metrics.items()}
-    mlflow.log_metrics(metrics, model_id=model_id, dataset=rows)
+    retried(lambda: mlflow.log_metrics(metrics, model_id=model_id, dataset=rows))
     folder = f"figures/{prefix.rstrip('.')}/" if prefix else "figures/"
     for name, figure in evaluation.figures.items():
-        mlflow.log_figure(figure, f"{folder}{name}.png")
-    table = predictions_table(target, predictions)
-    mlflow.log_text(table.to_csv(index_label="row"), f"evaluation/{prefix}predictions.csv")
+        retried(lambda f=figure, n=name: mlflow.log_figure(f, f"{folder}{n}.png"))
+    table = predictions_table(target, predictions).to_csv(index_label="row")
+    retried(lambda: mlflow.log_text(table, f"evaluation/{prefix}predictions.csv"))
 
 
 def predictions_table(target: pd.Series | None, predictions: Predictions) -> pd.DataFrame:
@@ -283,29 +284,29 @@ def log_decision(params: Mapping[str, Any], tags: Mapping[str, str]) -> None:
     """Log what a decision was based on (parameters) and what was decided (tags)."""
     import mlflow
 
-    mlflow.log_params({key: str(value) for key, value in params.items()})
-    mlflow.set_tags(dict(tags))
+    retried(lambda: mlflow.log_params({key: str(value) for key, value in params.items()}))
+    retried(lambda: mlflow.set_tags(dict(tags)))
 
 
 def log_values(metrics: Mapping[str, float]) -> None:
     """Log plain metrics of the active run in one batch."""
     import mlflow
 
-    mlflow.log_metrics(dict(metrics))
+    retried(lambda: mlflow.log_metrics(dict(metrics)))
 
 
 def log_report(report: Mapping[str, Any], name: str) -> None:
     """Log a JSON report of the active run."""
     import mlflow
 
-    mlflow.log_dict(dict(report), f"{name}.json")
+    retried(lambda: mlflow.log_dict(dict(report), f"{name}.json"))
 
 
 def log_figure(figure: Figure, name: str) -> None:
     """Log a figure of the active run as a PNG under ``figures/``."""
     import mlflow
 
-    mlflow.log_figure(figure, f"figures/{name}.png")
+    retried(lambda: mlflow.log_figure(figure, f"figures/{name}.png"))
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from .. import interrupts
-from .retries import retry_on_conflict
+from .retries import retried
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -57,7 +57,7 @@ def set_alias(name: str, alias: str, version: ModelVersion | str) -> None:
 
     number = version if isinstance(version, str) else version.version
     client = mlflow.MlflowClient()
-    retry_on_conflict(lambda: client.set_registered_model_alias(name, alias, str(number)))
+    retried(lambda: client.set_registered_model_alias(name, alias, str(number)))
 
 
 @contextmanager

@@ -1,10 +1,12 @@
-"""Retry the store writes that race when many processes write the same thing at once.
+"""Retry the store writes that fail only because other writers were there at the same time.
 
 Two runs logging the same dataset, or moving the same alias, at the same moment can both
 try to insert the same row; the loser gets a unique-constraint error from the database
-(``UniqueViolation`` on PostgreSQL, ``UNIQUE constraint failed`` on SQLite). These writes
-are idempotent, so trying again after a short random pause succeeds: the row now exists and
-is reused. Any other error is raised at once.
+(``UniqueViolation`` on PostgreSQL, ``UNIQUE constraint failed`` on SQLite). And a tracking
+server flooded by many clients at once can run out of database connections for a while
+(``QueuePool limit ... reached``, ``too many clients``). The writes retried here are
+idempotent, so trying again succeeds: after a short random pause for a lost race, after an
+exponential back-off (1, 2, 4, 8, 16 s) for a busy server. Any other error is raised at once.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ _CONFLICTS = (
     "already exists",
     "duplicate key",
 )
+_BUSY = ("QueuePool limit", "too many clients", "TEMPORARILY_UNAVAILABLE")
 
 
 def is_conflict(error: Exception) -> bool:
@@ -29,8 +32,13 @@ def is_conflict(error: Exception) -> bool:
     return any(marker in str(error) for marker in _CONFLICTS)
 
 
-def retry_on_conflict(action: Callable[[], object], attempts: int = ATTEMPTS) -> object:
-    """Run an idempotent store write, trying again when it lost a race with another writer.
+def is_busy(error: Exception) -> bool:
+    """Whether an error says the store had no database connection free for the request."""
+    return any(marker in str(error) for marker in _BUSY)
+
+
+def retried(action: Callable[[], object], attempts: int = ATTEMPTS) -> object:
+    """Run an idempotent store write, trying again after a lost race or a busy server.
 
     Returns what ``action`` returns.
     """
@@ -41,7 +49,10 @@ def retry_on_conflict(action: Callable[[], object], attempts: int = ATTEMPTS) ->
         try:
             return action()
         except MlflowException as error:
-            if attempt >= attempts or not is_conflict(error):
+            busy = is_busy(error)
+            if attempt >= attempts or not (busy or is_conflict(error)):
                 raise
-        time.sleep(random.uniform(0.05, 0.25) * attempt)  # jitter: the racers do not meet again
+        # Jitter, so that the writers that met once do not meet again.
+        pause = 2.0 ** (attempt - 1) if busy else 0.15 * attempt
+        time.sleep(pause * random.uniform(0.5, 1.5))
         attempt += 1

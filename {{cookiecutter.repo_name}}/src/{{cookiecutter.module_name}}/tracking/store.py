@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..paths import PROJECT_ROOT
 from .recording import prepare_environment
-from .retries import retry_on_conflict
+from .retries import retried
 
 if TYPE_CHECKING:
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
@@ -100,7 +100,7 @@ def set_experiment(name: str) -> str:
             if store.get_experiment_by_name(name) is None:
                 store.create_experiment(name)
     # Processes starting the first runs of an experiment on a server race to create it.
-    return str(retry_on_conflict(lambda: mlflow.set_experiment(name).experiment_id))
+    return str(retried(lambda: mlflow.set_experiment(name).experiment_id))
 
 
 def artifacts_folder(database: Path) -> Path:

@@ -1,0 +1,52 @@
+"""Store writes that lose a race, or meet a busy server, are tried again; others are not."""
+
+import pytest
+from mlflow.exceptions import MlflowException
+
+from {{ cookiecutter.module_name }}.tracking import retries
+
+
+def flaky(message, failures):
+    """An action failing ``failures`` times with ``message``, then returning 'done'."""
+    calls = []
+
+    def action():
+        calls.append(1)
+        if len(calls) <= failures:
+            raise MlflowException(message)
+        return "done"
+
+    return action, calls
+
+
+@pytest.fixture
+def pauses(monkeypatch):
+    slept = []
+    monkeypatch.setattr(retries.time, "sleep", slept.append)
+    return slept
+
+
+def test_a_lost_race_is_retried_soon(pauses):
+    action, calls = flaky('duplicate key value violates unique constraint "dataset_pk"', 2)
+    assert retries.retried(action) == "done"
+    assert len(calls) == 3
+    assert max(pauses) < 1
+
+
+def test_a_busy_server_is_retried_with_growing_pauses(pauses):
+    action, calls = flaky("QueuePool limit of size 3 overflow 3 reached", 4)
+    assert retries.retried(action) == "done"
+    assert len(calls) == 5
+    assert pauses[-1] > pauses[0]
+    assert sum(pauses) > 5  # long enough for the server to free connections
+
+
+def test_other_errors_and_endless_failures_are_raised(pauses):
+    action, calls = flaky("RESOURCE_DOES_NOT_EXIST: no such run", 1)
+    with pytest.raises(MlflowException, match="no such run"):
+        retries.retried(action)
+    assert len(calls) == 1
+    action, calls = flaky("too many clients already", 100)
+    with pytest.raises(MlflowException, match="too many clients"):
+        retries.retried(action)
+    assert len(calls) == retries.ATTEMPTS
