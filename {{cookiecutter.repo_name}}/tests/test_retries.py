@@ -50,3 +50,13 @@ def test_other_errors_and_endless_failures_are_raised(pauses):
     with pytest.raises(MlflowException, match="too many clients"):
         retries.retried(action)
     assert len(calls) == retries.ATTEMPTS
+
+
+def test_a_write_that_cannot_lose_a_race_retries_only_a_busy_server(pauses):
+    action, calls = flaky("RESOURCE_ALREADY_EXISTS: logged model", 1)
+    with pytest.raises(MlflowException, match="ALREADY_EXISTS"):
+        retries.retried(action, conflicts=False)
+    assert len(calls) == 1
+    action, calls = flaky("QueuePool limit of size 3 overflow 3 reached", 2)
+    assert retries.retried(action, conflicts=False) == "done"
+    assert len(calls) == 3

@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .. import interrupts, provenance
 from ..paths import PROJECT_ROOT
@@ -228,11 +228,14 @@ def log_model(model: Model, features: pd.DataFrame, predictions: np.ndarray) -> 
 
     with _quiet_dataset_warnings():
         signature = infer_signature(features, predictions)
-    return model.log(
-        MODEL_NAME,
-        signature=signature,
-        input_example=features.head(5),
+    # Logging a model makes many requests; a busy server may refuse one of them. Logging it
+    # again writes a new, whole logged model: the run's model is the last one, and only that
+    # one is ever registered.
+    logged = retried(
+        lambda: model.log(MODEL_NAME, signature=signature, input_example=features.head(5)),
+        conflicts=False,
     )
+    return cast("ModelInfo", logged)
 
 
 def log_evaluation(

@@ -6,7 +6,7 @@ try to insert the same row; the loser gets a unique-constraint error from the da
 server flooded by many clients at once can run out of database connections for a while
 (``QueuePool limit ... reached``, ``too many clients``). The writes retried here are
 idempotent, so trying again succeeds: after a short random pause for a lost race, after an
-exponential back-off (1, 2, 4, 8, 16 s) for a busy server. Any other error is raised at once.
+exponential back-off (1, 2, 4 ... 64 s) for a busy server. Any other error is raised at once.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import random
 import time
 from collections.abc import Callable
 
-ATTEMPTS = 6
+ATTEMPTS = 8
 _CONFLICTS = (
     "UniqueViolation",
     "UNIQUE constraint failed",
@@ -37,10 +37,19 @@ def is_busy(error: Exception) -> bool:
     return any(marker in str(error) for marker in _BUSY)
 
 
-def retried(action: Callable[[], object], attempts: int = ATTEMPTS) -> object:
+def retried(
+    action: Callable[[], object], attempts: int = ATTEMPTS, *, conflicts: bool = True
+) -> object:
     """Run an idempotent store write, trying again after a lost race or a busy server.
 
-    Returns what ``action`` returns.
+    Args:
+        action: The write.
+        attempts: How many times to try in all.
+        conflicts: Whether a lost race is retried too; ``False`` for a write that cannot lose
+            one, so that a conflict error reaches the caller.
+
+    Returns:
+        What ``action`` returns.
     """
     from mlflow.exceptions import MlflowException
 
@@ -50,7 +59,7 @@ def retried(action: Callable[[], object], attempts: int = ATTEMPTS) -> object:
             return action()
         except MlflowException as error:
             busy = is_busy(error)
-            if attempt >= attempts or not (busy or is_conflict(error)):
+            if attempt >= attempts or not (busy or (conflicts and is_conflict(error))):
                 raise
         # Jitter, so that the writers that met once do not meet again.
         pause = 2.0 ** (attempt - 1) if busy else 0.15 * attempt
