@@ -1,7 +1,11 @@
 """Experiment configs: the shipped files, command-line overrides and clear errors."""
 
-import pytest
+from dataclasses import replace
 
+import pytest
+from conftest import DummyModel, import_path
+
+from {{ cookiecutter.module_name }}.blocks import build_model
 from {{ cookiecutter.module_name }}.config import ConfigError, apply_override, flatten, load_config
 from {{ cookiecutter.module_name }}.paths import CONFIGS_DIR
 
@@ -41,7 +45,26 @@ def test_params_are_flat_strings():
     }
     params = load_config("classification").to_params()
     assert params["split.seed"] == "42"
+    assert params["model.seed"] == "42"
     assert params["dataset.name"] == "breast_cancer"
+
+
+def test_one_seed_drives_the_split_and_the_model_unless_one_is_set():
+    config = load_config("classification", ["seed=7"])
+    assert (config.seed, config.split.seed, config.model.options["seed"]) == (7, 7, 7)
+    config = load_config("classification", ["seed=7", "split.seed=3", "model.seed=5"])
+    assert (config.seed, config.split.seed, config.model.options["seed"]) == (7, 3, 5)
+    again = load_config("classification", ["seed=7"])
+    assert config.to_params() != again.to_params()
+    assert again == load_config("classification", ["seed=7"])
+
+
+def test_the_seed_reaches_the_estimator_and_skips_models_without_one():
+    model = build_model(load_config("regression", ["seed=11"]).model)
+    assert model.estimator_.random_state == 11
+    spec = load_config("regression").model
+    unseeded = replace(spec, type=import_path(DummyModel), options={"seed": 3})
+    assert isinstance(build_model(unseeded), DummyModel)
 
 
 @pytest.mark.parametrize(
@@ -51,6 +74,7 @@ def test_params_are_flat_strings():
         (["colour=blue"], "Unknown key"),
         (["split.test_size=1.5"], "test_size"),
         (["split.seed=abc"], "seed must be an integer"),
+        (["seed=1.5"], "seed must be of type int"),
         (["experiment.name=x"], "not a section"),
     ],
 )

@@ -65,18 +65,29 @@ def resolve(kind: str, name: str) -> type:
 
 
 def build(kind: str, spec: BlockSpec) -> Any:  # noqa: ANN401 - see the typed wrappers below
-    """Build the block a config describes; options its class rejects are config errors."""
+    """Build the block a config describes; options its class rejects are config errors.
+
+    A model class that takes no ``seed`` argument is built without the config's seed: it is
+    deterministic, or draws its randomness its own way.
+    """
     block = resolve(kind, spec.type)
+    options = dict(spec.options)
+    if kind == "model" and "seed" in options and not _accepts(block, "seed"):
+        del options["seed"]
     try:
-        inspect.signature(block).bind(**spec.options)
+        inspect.signature(block).bind(**options)
     except TypeError as error:
-        raise ConfigError(
-            f"Bad options for {kind} {spec.type!r} {spec.options}: {error}"
-        ) from None
+        raise ConfigError(f"Bad options for {kind} {spec.type!r} {options}: {error}") from None
     try:
-        return block(**spec.options)
+        return block(**options)
     except (TypeError, ValueError) as error:
         raise ConfigError(f"Cannot build {kind} {spec.type!r}: {error}") from error
+
+
+def _accepts(block: type, argument: str) -> bool:
+    """Whether a class's constructor takes ``argument`` by name (or any keyword)."""
+    parameters = inspect.signature(block).parameters.values()
+    return any(p.name == argument or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
 def build_dataset(spec: BlockSpec) -> Dataset:

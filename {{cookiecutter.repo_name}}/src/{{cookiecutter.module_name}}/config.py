@@ -7,13 +7,18 @@ A config names the building blocks of one experiment and how its data is split::
     dataset: {type: sklearn, name: breast_cancer}
     model: {type: sklearn, estimator: sklearn.linear_model.LogisticRegression, params: {C: 1.0}}
     evaluator: classification            # shorthand for {type: classification}
-    split: {test_size: 0.2, seed: 42, stratify: true}
+    seed: 42                             # the one seed: split, model, anything random
+    split: {test_size: 0.2, stratify: true}
     promotion: {metric: roc_auc, margin: 0.002}   # optional: how `promote` decides
     monitor: {alpha: 0.05, max_metric_drop: 0.05}  # optional: when `monitor` says retrain
 
 Each block's ``type`` is a short built-in name or an import path (see :mod:`.blocks`); its
 other keys are the keyword arguments of that class. Overrides such as ``model.params.C=0.5``
 replace one value, parsed as YAML so that numbers and booleans keep their type.
+
+``seed`` drives everything random in a run: it is the default of ``split.seed`` (which rows
+are held out) and of ``model.seed`` (given to models whose class takes a ``seed``). The
+parsed config holds both, so every run logs them and ``reproduce`` rebuilds them exactly.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from typing import Any
 import yaml
 
 from .paths import CONFIGS_DIR, DEFAULT_CONFIG
+
+DEFAULT_SEED = 42
 
 
 class ConfigError(ValueError):
@@ -71,23 +78,23 @@ class SplitSpec:
 
     Attributes:
         test_size: Fraction of rows held out for evaluation (or a number of rows if >= 1).
-        seed: Random seed of the split.
+        seed: Random seed of the split (default: the config's ``seed``).
         stratify: Keep the class proportions in both parts (classification only).
     """
 
     test_size: float = 0.2
-    seed: int = 42
+    seed: int = DEFAULT_SEED
     stratify: bool = False
 
     @classmethod
-    def parse(cls, raw: object) -> SplitSpec:
-        """Read and check the ``split`` section."""
+    def parse(cls, raw: object, seed: int = DEFAULT_SEED) -> SplitSpec:
+        """Read and check the ``split`` section; ``seed`` is the config's seed."""
         if raw is None:
-            return cls()
+            raw = {}
         if not isinstance(raw, Mapping):
             raise ConfigError(f"'split' must be a mapping, got {raw!r}")
         _reject_unknown_keys("split", raw, {"test_size", "seed", "stratify"})
-        spec = cls(**raw)
+        spec = cls(**{"seed": seed, **raw})
         if isinstance(spec.seed, bool) or not isinstance(spec.seed, int):
             raise ConfigError(f"split.seed must be an integer, got {spec.seed!r}")
         if not isinstance(spec.stratify, bool):
@@ -221,6 +228,7 @@ class ExperimentConfig:
         model: The model block.
         evaluator: The evaluator block.
         split: How the held-out evaluation rows are drawn.
+        seed: The seed that drives the run: the default of ``split.seed`` and ``model.seed``.
         registered_model: Name under which trained models are registered (None: not registered).
         promotion: How ``promote`` compares a challenger with the champion.
         monitor: When ``monitor`` recommends retraining.
@@ -234,6 +242,7 @@ class ExperimentConfig:
     model: BlockSpec
     evaluator: BlockSpec
     split: SplitSpec = field(default_factory=SplitSpec)
+    seed: int = DEFAULT_SEED
     registered_model: str | None = None
     promotion: PromotionSpec = field(default_factory=PromotionSpec)
     monitor: MonitorSpec = field(default_factory=MonitorSpec)
@@ -258,12 +267,17 @@ class ExperimentConfig:
             raise ConfigError(
                 f"'registered_model' must be a name{where}, got {registered_model!r}"
             )
+        seed = raw.get("seed", DEFAULT_SEED)
+        _check_type("seed", seed, int)
+        model = BlockSpec.parse("model", raw["model"])
+        model.options.setdefault("seed", seed)
         return cls(
             experiment=experiment,
             dataset=BlockSpec.parse("dataset", raw["dataset"]),
-            model=BlockSpec.parse("model", raw["model"]),
+            model=model,
             evaluator=BlockSpec.parse("evaluator", raw["evaluator"]),
-            split=SplitSpec.parse(raw.get("split")),
+            split=SplitSpec.parse(raw.get("split"), seed),
+            seed=seed,
             registered_model=registered_model or None,
             promotion=PromotionSpec.parse(raw.get("promotion")),
             monitor=MonitorSpec.parse(raw.get("monitor")),
@@ -279,6 +293,7 @@ class ExperimentConfig:
             "dataset": self.dataset.to_dict(),
             "model": self.model.to_dict(),
             "evaluator": self.evaluator.to_dict(),
+            "seed": self.seed,
             "split": asdict(self.split),
             "promotion": asdict(self.promotion),
             "monitor": asdict(self.monitor),
@@ -296,6 +311,7 @@ _TOP_LEVEL_KEYS = (
     "dataset",
     "model",
     "evaluator",
+    "seed",
     "split",
     "promotion",
     "monitor",
