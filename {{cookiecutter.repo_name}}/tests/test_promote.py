@@ -1,5 +1,7 @@
 """Promotion: the challenger replaces the champion only if it wins on the same rows."""
 
+from dataclasses import replace
+
 import mlflow
 import pytest
 from conftest import make_config, write_config
@@ -37,6 +39,19 @@ def test_first_candidate_becomes_champion_with_its_baseline(tracking_store):
     assert run.data.metrics["challenger.accuracy"] == pytest.approx(trained.metrics["accuracy"])
     artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(run.info.run_id, "figures")}
     assert "figures/challenger_vs_champion.png" in artifacts
+
+
+def test_the_config_can_reverse_the_metric_direction(tracking_store):
+    lower_is_better = replace(WORSE.promotion, higher_is_better=False, margin=0.0)
+    train(BEST)
+    promote(BEST)
+    train(WORSE)
+
+    decision = promote(replace(WORSE, promotion=lower_is_better))
+
+    assert decision.promoted  # a lower accuracy wins when the config says lower is better
+    assert decision.comparison.improvement > 0
+    assert not decision.comparison.higher_is_better
 
 
 def test_a_worse_challenger_leaves_the_champion_in_place(tracking_store, tmp_path, capsys):

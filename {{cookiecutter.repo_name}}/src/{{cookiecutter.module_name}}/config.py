@@ -365,6 +365,16 @@ def load_config(name: str | Path | None = None, overrides: Iterable[str] = ()) -
     return parse_config(path.read_text(encoding="utf-8"), overrides, source=path)
 
 
+def config_of_experiment(experiment: str | None = None) -> ExperimentConfig:
+    """Return the config in ``configs/`` that tracks ``experiment``, or the default config."""
+    if experiment is not None:
+        for path in sorted(CONFIGS_DIR.glob("*.y*ml")):
+            config = load_config(path)
+            if config.experiment == experiment:
+                return config
+    return load_config()
+
+
 def parse_config(
     text: str, overrides: Iterable[str] = (), source: Path | None = None
 ) -> ExperimentConfig:

@@ -29,4 +29,5 @@ def find_project_root() -> Path:
 PROJECT_ROOT = find_project_root()
 CONFIGS_DIR = PROJECT_ROOT / "configs"
 DATA_DIR = PROJECT_ROOT / "data"
+FIGURES_DIR = PROJECT_ROOT / "reports" / "figures"
 DEFAULT_CONFIG = CONFIGS_DIR / "classification.yaml"

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+# Run tags of the code version; MLflow's UI shows the commit tag.
+COMMIT_TAG, DIRTY_TAG = "mlflow.source.git.commit", "git.dirty"
+
 # Files that pin the environment, whichever environment manager the project uses.
 ENVIRONMENT_FILES = (
     "uv.lock",
@@ -55,9 +58,9 @@ def _git(root: Path, *args: str) -> str | None:
 
 def source_tags(state: GitState) -> dict[str, str]:
     """Return run tags for the code version (MLflow's UI shows the commit tag)."""
-    tags = {"git.dirty": "unknown" if state.dirty is None else str(state.dirty).lower()}
+    tags = {DIRTY_TAG: "unknown" if state.dirty is None else str(state.dirty).lower()}
     if state.commit:
-        tags["mlflow.source.git.commit"] = state.commit
+        tags[COMMIT_TAG] = state.commit
     return tags
 
 

@@ -10,6 +10,7 @@ Exit statuses, for schedulers and CI (``make`` turns any failure into its own st
 - 2: bad input or a refusal: one ``error:`` line says what is wrong and how to fix it;
 - 3: ``promote``: the challenger did not beat the champion, nothing changed;
 - 4: ``monitor``: retraining is recommended;
+- 5: ``reproduce``: a metric came out different;
 - 130 / 143: stopped by Ctrl-C / SIGTERM; the run in progress is marked KILLED.
 """
 

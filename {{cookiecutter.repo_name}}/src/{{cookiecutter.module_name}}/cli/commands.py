@@ -28,6 +28,7 @@ class ExitStatus(IntEnum):
     REFUSED = 2
     NOT_PROMOTED = 3
     RETRAIN = 4
+    NOT_REPRODUCED = 5
 
 
 def train(args: argparse.Namespace) -> int:
@@ -131,6 +132,51 @@ def monitor(args: argparse.Namespace) -> int:
     return ExitStatus.RETRAIN if result.retrain else ExitStatus.OK
 
 
+def compare(args: argparse.Namespace) -> int:
+    """Print the experiment's leaderboard, one table per set of held-out rows."""
+    from ..config import config_of_experiment, load_config
+    from ..paths import FIGURES_DIR
+    from ..workflows.compare import leaderboard, save_figure
+
+    config = load_config(args.config) if args.config else config_of_experiment(args.experiment)
+    board = leaderboard(config, args.experiment)
+    if not board.groups:
+        print(f"No finished training runs in {board.experiment!r} yet: run `make train`.")
+        return ExitStatus.OK
+    for group in board.groups:
+        direction = "higher" if group.higher_is_better else "lower"
+        print(
+            f"\nHeld-out rows {group.rows_digest[:12]} ({len(group.entries)} run(s)), "
+            f"ranked by {group.metric} ({direction} is better):"
+        )
+        for rank, entry in enumerate(group.entries, start=1):
+            value = entry.metrics.get(group.metric)
+            shown = f"{value:.4f}" if value is not None else "-"
+            model = f"v{entry.version}" if entry.version else "-"
+            if entry.aliases:
+                model += f" @{','.join(entry.aliases)}"
+            params = " ".join(f"{key}={value}" for key, value in entry.params.items())
+            print(f"  {rank:>2}. {shown}  {entry.name:<28} {model:<20} {params}")
+    if len(board.groups) > 1:
+        print("\nRuns scored on different held-out rows are not ranked together.")
+    if args.plot:
+        print(f"Figure: {save_figure(board, FIGURES_DIR)}")
+    return ExitStatus.OK
+
+
+def reproduce(args: argparse.Namespace) -> int:
+    """Train a run again and compare its metrics; exit 5 if one differs."""
+    from ..workflows.reproduce import reproduce
+
+    result = reproduce(args.run_id, tolerance=args.tolerance, allow_mismatch=args.allow_mismatch)
+    report(result.run.run_id, result.run.url, result.run.tracking_uri)
+    for name, (original, again) in sorted(result.metrics.items()):
+        shown = f"{again:.6g}" if again is not None else "missing"
+        print(f"  {name:<12} {original:.6g} -> {shown}")
+    print(f"  Verdict: {result.verdict}, reproducing run {result.original_run_id}")
+    return ExitStatus.OK if result.reproduced else ExitStatus.NOT_REPRODUCED
+
+
 def ui(args: argparse.Namespace) -> int:
     """Replace this process with the MLflow UI of the project's store."""
     from ..tracking import store
@@ -193,6 +239,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "predict": predict,
     "serve": serve,
     "monitor": monitor,
+    "compare": compare,
+    "reproduce": reproduce,
     "ui": ui,
     "server": server,
     "add-user": add_user,

@@ -30,11 +30,14 @@ examples:
   {PROG} predict data/raw/new.csv --keep id  # the champion's predictions, to a file
   {PROG} serve                               # REST API of the champion on 127.0.0.1:{SERVE_PORT}
   {PROG} monitor data/raw/new_labelled.csv   # drift and performance: retrain or not
+  {PROG} compare --plot                      # leaderboard, per set of held-out rows
+  {PROG} reproduce RUN_ID                    # train a run again, compare every metric
   {PROG} ui                                  # http://127.0.0.1:{UI_PORT}
   {PROG} server                              # the team's secured tracking server
 
 exit statuses: 0 done, 1 unexpected error, 2 bad input or refused,
   3 promote: the challenger lost, 4 monitor: retraining recommended,
+  5 reproduce: a metric came out different,
   130 / 143: stopped by Ctrl-C / SIGTERM (the run is marked KILLED)
 """
 
@@ -157,6 +160,48 @@ def build_parser() -> argparse.ArgumentParser:
     monitor.add_argument("input", type=Path, help="the CSV or Parquet batch")
     config_items(monitor)
     trust_pickle(monitor)
+
+    compare = command(
+        "compare",
+        "leaderboard of an experiment's training runs, per set of held-out rows",
+        "Rank the finished training runs of an experiment by its config's deciding metric "
+        "(promotion.metric, or the evaluator's key metric). Runs scored on different "
+        "held-out rows are in different tables, never ranked together.",
+    )
+    compare.add_argument(
+        "experiment",
+        nargs="?",
+        metavar="EXPERIMENT",
+        help="the experiment to rank (default: the default config's experiment)",
+    )
+    compare.add_argument(
+        "--config",
+        help="the config naming the ranking metric and registered model (default: the "
+        "config in configs/ of that experiment)",
+    )
+    compare.add_argument(
+        "--plot", action="store_true", help="also save a figure to reports/figures/"
+    )
+
+    reproduce = command(
+        "reproduce",
+        "train a logged run again from its config and check every metric",
+        "Rebuild a training run's config from its config.yaml, check that the commit and the "
+        "dataset version match the run's, train again (not registered) and compare every "
+        "metric. Exit status 5 when a metric differs by more than the tolerance.",
+    )
+    reproduce.add_argument("run_id", metavar="RUN_ID", help="the training run to reproduce")
+    reproduce.add_argument(
+        "--tolerance",
+        type=float,
+        default=1e-9,
+        help="largest absolute or relative difference that still counts as equal (default: 1e-9)",
+    )
+    reproduce.add_argument(
+        "--allow-mismatch",
+        action="store_true",
+        help="go ahead even if the commit or the dataset differ (recorded on the run)",
+    )
 
     ui = command(
         "ui",

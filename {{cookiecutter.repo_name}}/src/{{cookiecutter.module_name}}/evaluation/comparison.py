@@ -59,6 +59,7 @@ def compare_on_same_rows(
     challenger: Predictions,
     reference: Predictions,
     *,
+    higher_is_better: bool | None = None,
     confidence: float = 0.95,
     resamples: int = 1000,
     seed: int = 0,
@@ -66,7 +67,8 @@ def compare_on_same_rows(
     """Compare two models' predictions for the same rows on ``metric``, with a paired bootstrap.
 
     The interval is a percentile bootstrap (scipy's) over resampled row indices, seeded so
-    that the same inputs always give the same interval.
+    that the same inputs always give the same interval. ``higher_is_better`` overrides the
+    evaluator's direction for ``metric``.
 
     Raises:
         KeyError: If the evaluator does not compute ``metric`` for these predictions.
@@ -74,7 +76,9 @@ def compare_on_same_rows(
     from scipy.stats import bootstrap
 
     target = np.asarray(target)
-    sign = 1.0 if evaluator.higher_is_better(metric) else -1.0
+    if higher_is_better is None:
+        higher_is_better = evaluator.higher_is_better(metric)
+    sign = 1.0 if higher_is_better else -1.0
 
     def value(predictions: Predictions, rows: np.ndarray | slice) -> float:
         scores = None if predictions.scores is None else predictions.scores[rows]

@@ -98,6 +98,27 @@ def residuals(y_true: np.ndarray, y_pred: np.ndarray) -> Figure:
     return figure
 
 
+def ranked_bars(panels: dict[str, list[tuple[str, float | None]]]) -> Figure:
+    """Horizontal bars, best at the top: one panel per title, one bar per (label, value).
+
+    Args:
+        panels: Panel title to its ranked (label, value) pairs; missing values are skipped.
+    """
+    heights = [max(len(bars), 1) for bars in panels.values()] or [1]
+    figure = Figure(figsize=(7.0, 1.2 + 0.35 * sum(heights)), layout="constrained")
+    grid = figure.add_gridspec(len(heights), 1, height_ratios=heights)
+    for row, (title, bars) in enumerate(panels.items()):
+        axes = figure.add_subplot(grid[row])
+        shown = [(label, value) for label, value in bars if value is not None][::-1]
+        positions = np.arange(len(shown))
+        drawn = axes.barh(positions, [value for _, value in shown])
+        axes.bar_label(drawn, fmt="%.4f", fontsize=7, padding=2)
+        axes.set_yticks(positions, [label for label, _ in shown], fontsize=8)
+        axes.set_title(title, fontsize=9)
+        axes.margins(x=0.15)
+    return figure
+
+
 def metrics_side_by_side(
     metrics: dict[str, dict[str, float]], title: str = "Metrics on the same rows"
 ) -> Figure:

@@ -14,7 +14,7 @@ import os
 import socket
 import time
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -41,6 +41,8 @@ RUN_TYPE_TAG = "run_type"
 HOST_TAG, PID_TAG = "process.host", "process.pid"
 MODEL_NAME = "model"
 CONFIG_ARTIFACT = "config.yaml"
+DATASET_VERSION_PARAM = "dataset.version"
+REPRODUCES_TAG = "reproduces"
 TRAINING, EVALUATION = "training", "evaluation"
 
 
@@ -140,7 +142,7 @@ def log_config(config: ExperimentConfig, dataset: Dataset, split: Split) -> None
 
     params = {
         **config.to_params(),
-        "dataset.version": dataset.version,
+        DATASET_VERSION_PARAM: dataset.version,
         "split.train_rows": len(split.train_target),
         "split.test_rows": len(split.test_target),
     }
@@ -210,6 +212,65 @@ def input_digest(run: Run, context: str) -> str | None:
         if any(t.key == "mlflow.data.context" and t.value == context for t in item.tags):
             return item.dataset.digest
     return None
+
+
+def finished_training_runs(experiment_id: str) -> list[Run]:
+    """Return an experiment's finished ``train`` runs, newest first."""
+    import mlflow
+
+    return mlflow.search_runs(
+        experiment_ids=[experiment_id],
+        filter_string=f"tags.{RUN_TYPE_TAG} = 'train' and attributes.status = 'FINISHED'",
+        order_by=["attributes.start_time DESC"],
+        output_format="list",
+    )
+
+
+def find_run(run_id: str) -> Run | None:
+    """Return a run by id, or None if the store has no such run."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return mlflow.get_run(run_id)
+    except MlflowException as error:
+        if error.get_http_status_code() == 404 or "not found" in str(error).lower():
+            return None
+        raise
+
+
+def reproduction_tags(original_run_id: str, notes: Sequence[str]) -> dict[str, str]:
+    """Tags of a run that reproduces another: its type, the original, what differed."""
+    tags = {RUN_TYPE_TAG: "reproduction", REPRODUCES_TAG: original_run_id}
+    if notes:
+        tags["reproduction.notes"] = "; ".join(notes)
+    return tags
+
+
+def record_reproduction(
+    run_id: str,
+    metrics: Mapping[str, tuple[float, float | None]],
+    verdict: str,
+    tolerance: float,
+) -> None:
+    """Record on a finished reproduction run its verdict and each metric's difference."""
+    import mlflow
+    from mlflow.entities import Metric, Param, RunTag
+
+    client, now = mlflow.MlflowClient(), int(time.time() * 1000)
+    differences = [
+        Metric(f"reproduction.difference.{name}", again - value, now, 0)
+        for name, (value, again) in metrics.items()
+        if again is not None
+    ]
+    retried(
+        lambda: client.log_batch(
+            run_id,
+            metrics=differences,
+            params=[Param("reproduction.tolerance", str(tolerance))],
+            tags=[RunTag("reproduction.verdict", verdict)],
+        )
+    )
 
 
 def run_config(run_id: str) -> ExperimentConfig:

@@ -105,6 +105,30 @@ def _unless_missing(lookup: Callable[[], ModelVersion]) -> ModelVersion | None:
         raise
 
 
+def versions_by_run(name: str | None) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Map each run id to the version of ``name`` it logged and that version's aliases."""
+    import mlflow
+
+    if not name:
+        return {}
+    client = mlflow.MlflowClient()
+    versions = client.search_model_versions(f"name = '{name}'")
+    if not versions:
+        return {}
+    # Searched versions do not carry their aliases on every store: the model has them all.
+    aliases = client.get_registered_model(name).aliases
+    return {
+        str(version.run_id): (
+            str(version.version),
+            tuple(
+                sorted(a for a, number in aliases.items() if str(number) == str(version.version))
+            ),
+        )
+        for version in versions
+        if version.run_id
+    }
+
+
 def training_run(version: ModelVersion) -> Run:
     """Return the run that logged a version's model."""
     import mlflow

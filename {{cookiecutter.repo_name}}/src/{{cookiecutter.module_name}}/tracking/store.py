@@ -103,6 +103,14 @@ def set_experiment(name: str) -> str:
     return str(retried(lambda: mlflow.set_experiment(name).experiment_id))
 
 
+def experiment_id(name: str) -> str | None:
+    """Return the id of an experiment, or None if the store has none of that name."""
+    import mlflow
+
+    experiment = mlflow.get_experiment_by_name(name)
+    return None if experiment is None else str(experiment.experiment_id)
+
+
 def artifacts_folder(database: Path) -> Path:
     """Return the artifact folder of a local SQLite store: ``mlartifacts/`` beside it."""
     return database.parent / ARTIFACTS_FOLDER

@@ -178,13 +178,15 @@ def _performance_reasons(
     baseline: dict[str, float],
 ) -> list[str]:
     """Return why performance calls for retraining (an empty list if it does not)."""
-    metric = config.promotion.metric or evaluator.key_metric
+    if config.promotion.metric is None and evaluator.key_metric is None:
+        return []  # nothing names the metric to watch
+    metric, higher_is_better = steps.deciding_metric(config, evaluator)
     if metric not in metrics:
         return []
     if metric not in baseline:
         logger.info("      no baseline %r recorded: promote with `make promote`", metric)
         return []
-    sign = 1 if evaluator.higher_is_better(metric) else -1
+    sign = 1 if higher_is_better else -1
     drop = sign * (baseline[metric] - metrics[metric])
     if drop > config.monitor.max_metric_drop:
         return [

@@ -89,11 +89,7 @@ def promote(
 
     dataset = blocks.build_dataset(config.dataset)
     evaluator = blocks.build_evaluator(config.evaluator)
-    metric = config.promotion.metric or evaluator.key_metric
-    if metric is None:
-        raise steps.RefusedError(
-            f"{type(evaluator).__name__} names no key metric: set promotion.metric in the config"
-        )
+    metric, higher_is_better = steps.deciding_metric(config, evaluator)
     logger.info("[1/4] Holding out the rows both models are scored on")
     split = steps.held_out(config, dataset)
     rows_digest = content_digest(split.test_features, split.test_target)
@@ -136,6 +132,7 @@ def promote(
                 split.test_target.to_numpy(),
                 challenger_predictions,
                 champion_predictions,
+                higher_is_better=higher_is_better,
                 confidence=config.promotion.confidence,
                 resamples=config.promotion.resamples,
                 seed=config.split.seed,
@@ -156,7 +153,7 @@ def promote(
                 "challenger_version": challenger.version,
                 "champion_version": champion.version if champion else "none",
                 "metric": metric,
-                "higher_is_better": evaluator.higher_is_better(metric),
+                "higher_is_better": higher_is_better,
                 "margin": config.promotion.margin,
                 "require_significant": config.promotion.require_significant,
                 "rows_digest": rows_digest,

@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "RefusedError",
     "RunSummary",
+    "deciding_metric",
     "evaluate",
     "held_out",
     "open_experiment",
@@ -85,6 +86,23 @@ def registered_name(config: ExperimentConfig) -> str:
             "or pass --model-uri"
         )
     return config.registered_model
+
+
+def deciding_metric(config: ExperimentConfig, evaluator: Evaluator) -> tuple[str, bool]:
+    """Return the metric that ranks models, and whether higher is better.
+
+    The config's ``promotion`` section decides; by default, the evaluator's key metric and
+    its direction.
+    """
+    metric = config.promotion.metric or evaluator.key_metric
+    if metric is None:
+        raise RefusedError(
+            f"{type(evaluator).__name__} names no key metric: set promotion.metric in the config"
+        )
+    higher_is_better = config.promotion.higher_is_better
+    if higher_is_better is None:
+        higher_is_better = evaluator.higher_is_better(metric)
+    return metric, higher_is_better
 
 
 def held_out(config: ExperimentConfig, dataset: Dataset) -> Split:

@@ -16,13 +16,20 @@ from ..tracking import recording, registry
 from . import steps
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ..config import ExperimentConfig
 
 logger = logging.getLogger(__name__)
 
 
-def train(config: ExperimentConfig) -> steps.RunSummary:
-    """Train, evaluate and track one run; register the model as ``candidate`` if configured."""
+def train(config: ExperimentConfig, *, tags: Mapping[str, str] | None = None) -> steps.RunSummary:
+    """Train, evaluate and track one run; register the model as ``candidate`` if configured.
+
+    Args:
+        config: The experiment.
+        tags: Extra run tags, e.g. those of a reproduction (they may set the run type).
+    """
     dataset = blocks.build_dataset(config.dataset)
     model = blocks.build_model(config.model)
     evaluator = blocks.build_evaluator(config.evaluator)
@@ -34,7 +41,7 @@ def train(config: ExperimentConfig) -> steps.RunSummary:
 
     registered_uri = None
     with (
-        recording.tracked_run(experiment_id, "train") as run,
+        recording.tracked_run(experiment_id, "train", tags) as run,
         registry.withdrawn_unless_finished(run.info.run_id),
     ):
         recording.log_config(config, dataset, split)
