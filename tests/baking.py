@@ -167,7 +167,7 @@ def add_test_only_poetry_source(project: BakedProject) -> None:
 
 def install_project(folder: Path, project_name: str, manager: str = "uv") -> BakedProject:
     """Bake a project and run ``make install`` exactly as its README says, then commit the
-    lock file it wrote (as the README asks) so the tree is clean."""
+    lock file it wrote (as the README and ``make install`` ask) so the tree is clean."""
     if CURRENT_PYTHON not in OPTIONS["python_version"]:
         pytest.skip(f"the tests run on Python {CURRENT_PYTHON}, which the template does not offer")
     project = bake(
@@ -178,7 +178,10 @@ def install_project(folder: Path, project_name: str, manager: str = "uv") -> Bak
     )
     if manager == "poetry":
         add_test_only_poetry_source(project)
-    project.make("install")
+    installed = project.make("install")
+    lock = {"uv": "uv.lock", "poetry": "poetry.lock"}.get(manager)
+    if lock is not None:
+        assert f"Now commit {lock} (git add {lock}" in installed.stdout, installed.stdout[-2000:]
     project.run("git", "add", "--all")
     project.run("git", "commit", "--allow-empty", "-m", "Lock the environment")
     return project

@@ -8,13 +8,16 @@ checked statically in test_generated_files.py.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+from pathlib import Path
 
 import nbformat
 import pytest
 from conftest import REAL_ENVIRONMENT_MANAGERS
 
-from baking import CURRENT_PYTHON, bake
+from baking import CURRENT_PYTHON, bake, user_environment
 
 pytestmark = pytest.mark.slow
 
@@ -99,6 +102,28 @@ def test_uninstalled_interpreter_gives_a_clear_message(tmp_path):
     assert "python9.99 not found" in result.stdout + result.stderr
     assert "make install PYTHON=" in result.stdout + result.stderr
     assert not (project.path / ".venv").exists()
+
+
+def test_missing_uv_gives_a_clear_message(tmp_path):
+    """`make install` on uv without uv says what to install, as venv and Poetry do."""
+    project = bake(tmp_path, environment_manager="uv")
+    env = user_environment()
+    env["PATH"] = os.pathsep.join(
+        part for part in env["PATH"].split(os.pathsep) if not (Path(part) / "uv").exists()
+    )
+    if shutil.which("make", path=env["PATH"]) is None:
+        pytest.skip("make is installed only next to uv on this machine")
+    result = project.run("make", "install", check=False, env=env)
+    assert result.returncode != 0
+    assert result.stdout.startswith("uv not found: install it (https://docs.astral.sh/uv/")
+    assert len(result.stdout.splitlines()) == 1
+    assert not (project.path / ".venv").exists()
+
+
+def test_make_install_is_quiet_about_a_committed_lock_file(installed_project):
+    """install_project saw the first `make install` ask to commit uv.lock; once it is, no more."""
+    project = installed_project("uv")
+    assert "commit uv.lock" not in project.make("install").stdout
 
 
 def test_generated_dependency_check_catches_a_drifted_requirements_file(installed_project):

@@ -30,7 +30,10 @@ class GitState:
     Attributes:
         commit: The full commit hash, or None outside a git repository.
         dirty: Whether tracked or untracked (not ignored) files changed since the commit.
-        diff: The uncommitted changes to tracked files (``git diff HEAD``).
+        diff: What makes the tree dirty: each changed or untracked file as a ``#`` line
+            (``git status --porcelain``), so that an untracked file such as a new
+            ``uv.lock`` is named, then the changes to tracked files (``git diff HEAD``).
+            ``git apply`` takes it as a patch (it skips the ``#`` lines).
     """
 
     commit: str | None
@@ -45,9 +48,12 @@ def git_state(root: Path) -> GitState:
     commit = _git(root, "rev-parse", "HEAD")
     if commit is None:  # not a repository, or no commit yet
         return GitState(commit=None, dirty=None)
-    dirty = bool((_git(root, "status", "--porcelain") or "").strip())
-    diff = (_git(root, "diff", "HEAD") or "") if dirty else ""
-    return GitState(commit=commit.strip(), dirty=dirty, diff=diff)
+    status = (_git(root, "status", "--porcelain") or "").rstrip()
+    diff = ""
+    if status:
+        listed = "".join(f"# {line}\n" for line in status.splitlines())
+        diff = listed + (_git(root, "diff", "HEAD") or "")
+    return GitState(commit=commit.strip(), dirty=bool(status), diff=diff)
 
 
 def _git(root: Path, *args: str) -> str | None:
