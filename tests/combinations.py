@@ -49,12 +49,14 @@ _ROWS = (
 )
 
 # Free-text answers vary too, so quoting and slugs are exercised: quotes and
-# backslashes in TOML strings, non-ASCII names, dots and digits in slugs.
+# backslashes in TOML strings, non-ASCII names, dots and digits in slugs, and a long module
+# name, which must not push the generated code's lines past the lint's line length.
 _NAMES = (
     {"project_name": "My ML Project"},
     {"project_name": "Churn Model 2", "author_name": "Zoë O'Brien"},
     {"project_name": "fraud.detection", "description": 'Flags "suspicious" payments \\ fast'},
     {"project_name": "Demand Forecast", "module_name": "forecast"},
+    {"project_name": "Customer Lifetime Value Model For Retail Stores"},
 )
 
 COMBINATIONS: dict[str, dict[str, object]] = {

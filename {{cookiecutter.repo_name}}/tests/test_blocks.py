@@ -6,7 +6,10 @@ from conftest import DummyDataset, import_path
 from {{ cookiecutter.module_name }} import blocks
 from {{ cookiecutter.module_name }}.config import BlockSpec, ConfigError
 from {{ cookiecutter.module_name }}.datasets import SklearnDataset
-from {{ cookiecutter.module_name }}.evaluation import ClassificationEvaluator, RegressionEvaluator
+from {{ cookiecutter.module_name }}.evaluation import (
+    ClassificationEvaluator,
+    RegressionEvaluator,
+)
 from {{ cookiecutter.module_name }}.models import SklearnModel
 
 

@@ -5,7 +5,10 @@ from conftest import make_config
 
 from {{ cookiecutter.module_name }} import cli
 from {{ cookiecutter.module_name }}.workflows import RefusedError
-from {{ cookiecutter.module_name }}.workflows.compare import leaderboard, save_figure
+from {{ cookiecutter.module_name }}.workflows.compare import (
+    leaderboard,
+    save_figure,
+)
 from {{ cookiecutter.module_name }}.workflows.promote import promote
 from {{ cookiecutter.module_name }}.workflows.train import train
 

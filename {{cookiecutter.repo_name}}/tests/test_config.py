@@ -6,7 +6,12 @@ import pytest
 from conftest import DummyModel, import_path
 
 from {{ cookiecutter.module_name }}.blocks import build_model
-from {{ cookiecutter.module_name }}.config import ConfigError, apply_override, flatten, load_config
+from {{ cookiecutter.module_name }}.config import (
+    ConfigError,
+    apply_override,
+    flatten,
+    load_config,
+)
 from {{ cookiecutter.module_name }}.paths import CONFIGS_DIR
 
 

@@ -4,7 +4,11 @@ import pandas as pd
 import pytest
 from conftest import DummyDataset
 
-from {{ cookiecutter.module_name }}.datasets import SklearnDataset, TabularFileDataset, split_dataset
+from {{ cookiecutter.module_name }}.datasets import (
+    SklearnDataset,
+    TabularFileDataset,
+    split_dataset,
+)
 
 
 def test_version_identifies_the_content(dummy_dataset):

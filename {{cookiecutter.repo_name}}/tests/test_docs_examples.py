@@ -29,7 +29,11 @@ import pytest
 from conftest import make_config
 
 from {{ cookiecutter.module_name }} import blocks, paths
-from {{ cookiecutter.module_name }}.config import ExperimentConfig, parse_config, parse_yaml
+from {{ cookiecutter.module_name }}.config import (
+    ExperimentConfig,
+    parse_config,
+    parse_yaml,
+)
 from {{ cookiecutter.module_name }}.workflows.train import train
 
 DOCS = sorted((paths.PROJECT_ROOT / "docs").glob("*.md"))

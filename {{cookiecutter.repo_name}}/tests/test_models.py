@@ -3,12 +3,16 @@
 import mlflow
 import numpy as np
 import pytest
-from conftest import DummyModel
+from conftest import DummyModel, import_path
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from {{ cookiecutter.module_name }}.models import SklearnModel, load_model
+from {{ cookiecutter.module_name }}.models import (
+    SklearnModel,
+    load_model,
+    pipelines,
+)
 from {{ cookiecutter.module_name }}.models.pipelines import QuantileClipper
 from {{ cookiecutter.module_name }}.safety import UntrustedModelError
 from {{ cookiecutter.module_name }}.tracking import store
@@ -49,7 +53,7 @@ def test_models_without_scores_return_none(dummy_dataset):
 
 
 def test_project_transformer_is_logged_with_skops_and_loads_back(tracking_store, dummy_dataset):
-    model = SklearnModel("{{ cookiecutter.module_name }}.models.pipelines.logistic_regression")
+    model = SklearnModel(import_path(pipelines.logistic_regression))
     model.fit(dummy_dataset.features, dummy_dataset.target)
 
     with mlflow.start_run(experiment_id=store.set_experiment("models")):

@@ -4,7 +4,10 @@ import numpy as np
 import pytest
 from sklearn import metrics as sk
 
-from {{ cookiecutter.module_name }}.evaluation import RegressionEvaluator, regression_metrics
+from {{ cookiecutter.module_name }}.evaluation import (
+    RegressionEvaluator,
+    regression_metrics,
+)
 
 
 def test_metrics_match_hand_computed_values():

@@ -5,7 +5,10 @@ import stat
 import pytest
 
 from {{ cookiecutter.module_name }}.workflows import RefusedError, server
-from {{ cookiecutter.module_name }}.workflows.server import check_settings, server_command
+from {{ cookiecutter.module_name }}.workflows.server import (
+    check_settings,
+    server_command,
+)
 
 SETTINGS = {
     "MLFLOW_BACKEND_STORE_URI": "postgresql://mlflow:db-secret@127.0.0.1:5432/mlflow",
