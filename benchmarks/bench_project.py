@@ -1,20 +1,27 @@
 """Generated-project benchmarks: ``.venv/bin/python benchmarks/bench_project.py [--runs N]``.
 
 Run it from the repository root once ``python3 run_tests.py -m "not slow"`` has created
-``.venv``. It bakes a default (uv) project in a temporary folder, runs ``make install`` and
-prints the median over ``--runs`` runs (default 5) of:
+``.venv``. It bakes a default (uv) project from this checkout ("after") and one from an
+earlier commit of the template (``--before``, "before"), runs ``make install`` in both, and
+prints the median over ``--runs`` runs (default 5; 3 at most for ``make test``) of, side by
+side in one run (before and after alternate, so a busy moment hits both alike):
 
-1. ``python -m <module> --help`` in the project's environment (goal <= 0.3 s).
-2. ``make train`` on a project without a store, so the run creates ``mlflow.db`` and
-   ``mlartifacts/`` (goal <= 5 s).
-3. The tracking overhead of one run on an existing store: the tracked training workflow
-   (``workflows.train.train``) against the same work untracked, in one process
-   (goal <= 1 s).
-4. The classification evaluator's metrics on 10 million binary predictions against
+1. ``python -m <module> --help``;
+2. the first ``make train`` of a fresh project (the store deleted, then ``make install``);
+3. ``make train`` on an existing store;
+4. the generated ``make test``, warm (a first, untimed run compiles the bytecode).
+
+Then, in the "after" project only:
+
+5. an untracked training of the same model (load, split, fit, evaluate; no MLflow), as a
+   whole process: the first ``make train`` is compared with it (goal: at most 2x);
+6. the tracking overhead of one run on an existing store: the tracked training workflow
+   (``workflows.train.train``) against the same work untracked, in one process;
+7. the classification evaluator's metrics on 10 million binary predictions against
    scikit-learn's metric functions called one by one (goal: >= 3x faster, values within
    1e-12) and against ``mlflow.models.evaluate`` on the same predictions.
 
-Parts 3 and 4 need MLflow, scikit-learn and the project's package: this same file runs
+Parts 6 and 7 need MLflow, scikit-learn and the project's package: this same file runs
 them inside the project's environment (the hidden ``--inner`` option), so the outer
 script only needs the standard library.
 """
@@ -27,63 +34,118 @@ import json
 import os
 import shutil
 import statistics
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-HELP_GOAL = 0.3
-TRAIN_GOAL = 5.0
+# The template before the first-loop work (the store created by `make install`).
+BEFORE = "e2446f0"
+FIRST_TRAIN_RATIO_GOAL = 2.0
 OVERHEAD_GOAL = 1.0
 SPEEDUP_GOAL = 3.0
 DIFFERENCE_GOAL = 1e-12
 ROWS = 10_000_000
 SEED = 0
+MAX_TEST_RUNS = 3
+
+UNTRACKED = """\
+from {module} import blocks
+from {module}.config import load_config
+from {module}.datasets import split_dataset
+
+config = load_config()
+dataset = blocks.build_dataset(config.dataset)
+split = split_dataset(
+    dataset, config.split.test_size, config.split.seed, stratify=config.split.stratify
+)
+model = blocks.build_model(config.model).fit(split.train_features, split.train_target)
+evaluator = blocks.build_evaluator(config.evaluator)
+scores = model.predict_proba(split.test_features)
+print(evaluator.evaluate(split.test_target, model.predict(split.test_features), scores).metrics)
+"""
 
 
 # --- Outer script: runs under the template's .venv, standard library only. ---------------
 
 
-def bench_project(runs: int) -> None:
-    """Bake a project, time its commands and report the inner measurements."""
+def bench_project(runs: int, before: str) -> None:
+    """Bake a project before and after, time their commands side by side, then the rest."""
     # Imported here, not at the top: common needs cookiecutter and pytest, which the
     # project's environment (where the --inner parts run) does not have.
     from common import BIN, TEMPLATE_DIR, median_seconds, report, run
 
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch)
-        run([str(BIN / "cookiecutter"), "--no-input", str(TEMPLATE_DIR)], cwd=out)
-        project = out / "my-ml-project"
-        run(["make", "install"], cwd=project)
+        old_template = out / "template-before"
+        old_template.mkdir()
+        archive = subprocess.run(
+            ["git", "-C", str(TEMPLATE_DIR), "archive", before],
+            capture_output=True,
+            check=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(old_template)], input=archive, check=True)
+        projects = {}
+        for label, template in (("before", old_template), ("after", TEMPLATE_DIR)):
+            (out / label).mkdir()
+            run([str(BIN / "cookiecutter"), "--no-input", str(template)], cwd=out / label)
+            projects[label] = out / label / "my-ml-project"
+            run(["make", "install"], cwd=projects[label])
+        project = projects["after"]
         answers = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
         module = answers["context"]["cookiecutter"]["module_name"]
         python = str(project / ".venv" / "bin" / "python")
+        print(f"before: template at {before}; after: this checkout", flush=True)
 
-        # 1. CLI start-up. One untimed call first compiles the package's bytecode, as a
-        # user's first call would.
-        def show_help() -> None:
-            run([python, "-m", module, "--help"], cwd=project)
-
-        show_help()
-        median, samples = median_seconds(show_help, runs)
-        report(f"python -m {module} --help", median, samples, goal=HELP_GOAL)
-
-        # 2. make train creating the store. An empty MLFLOW_TRACKING_URI makes the project
-        # use its own mlflow.db even if the caller's shell points MLflow elsewhere.
-        def delete_store() -> None:
+        def fresh_store(folder: Path) -> None:
             for name in ("mlflow.db", "mlflow.db.lock"):
-                (project / name).unlink(missing_ok=True)
-            shutil.rmtree(project / "mlartifacts", ignore_errors=True)
+                (folder / name).unlink(missing_ok=True)
+            shutil.rmtree(folder / "mlartifacts", ignore_errors=True)
+            run(["make", "install"], cwd=folder)
 
-        def train() -> None:
-            run(["make", "train"], cwd=project, MLFLOW_TRACKING_URI="")
+        # An empty MLFLOW_TRACKING_URI makes a project use its own mlflow.db even if the
+        # caller's shell points MLflow elsewhere.
+        commands: list[tuple[str, list[str], Callable[[Path], object] | None, int]] = [
+            (f"python -m {module} --help", [".venv/bin/python", "-m", module, "-h"], None, runs),
+            ("first make train of a fresh project", ["make", "train"], fresh_store, runs),
+            ("make train, existing store", ["make", "train"], None, runs),
+            ("make test, warm", ["make", "test"], None, min(runs, MAX_TEST_RUNS)),
+        ]
+        medians: dict[str, dict[str, float]] = {}
+        for label, command, setup, count in commands:
+            for folder in projects.values():  # untimed: compiles bytecode, creates the store
+                run(command, cwd=folder, MLFLOW_TRACKING_URI="")
+            samples: dict[str, list[float]] = {name: [] for name in projects}
+            for _ in range(count):
+                for name, folder in projects.items():
+                    _, [sample] = median_seconds(
+                        lambda c=command, f=folder: run(c, cwd=f, MLFLOW_TRACKING_URI=""),
+                        1,
+                        setup=(lambda s=setup, f=folder: s(f)) if setup else None,
+                    )
+                    samples[name].append(sample)
+            medians[label] = {name: statistics.median(values) for name, values in samples.items()}
+            for name, values in samples.items():
+                report(f"{label} [{name}]", medians[label][name], values)
+            ratio = medians[label]["after"] / medians[label]["before"]
+            print(f"    after / before: {ratio:.2f}", flush=True)
 
-        # The untimed first run compiles the bytecode of MLflow, scikit-learn and pandas
-        # (uv installs without it), a one-off cost of a new environment, not of a project.
-        train()
-        median, samples = median_seconds(train, runs, setup=delete_store)
-        report("make train on a fresh project (store created)", median, samples, goal=TRAIN_GOAL)
+        # 5. The first training against the same work untracked, as whole processes.
+        script = out / "untracked.py"
+        script.write_text(UNTRACKED.format(module=module), encoding="utf-8")
+        untracked_command = [python, str(script)]
+        run(untracked_command, cwd=project)
+        median, samples_ = median_seconds(lambda: run(untracked_command, cwd=project), runs)
+        report("untracked training, whole process", median, samples_)
+        ratio = medians["first make train of a fresh project"]["after"] / median
+        verdict = "PASS" if ratio <= FIRST_TRAIN_RATIO_GOAL else "MISSED"
+        print(
+            f"{verdict}: first make train / untracked training {ratio:.2f}x "
+            f"(goal <= {FIRST_TRAIN_RATIO_GOAL:g}x)",
+            flush=True,
+        )
 
         def inner(part: str) -> dict[str, Any]:
             """Run one part of this script in the project's environment; return its results."""
@@ -92,7 +154,7 @@ def bench_project(runs: int) -> None:
             run([*command, "--runs", str(runs), "--out", str(results)], cwd=project)
             return json.loads(results.read_text(encoding="utf-8"))
 
-        # 3. Tracking overhead, both sides measured in one process with imports paid.
+        # 6. Tracking overhead, both sides measured in one process with imports paid.
         timings = inner("overhead")
         tracked = statistics.median(timings["tracked"])
         untracked = statistics.median(timings["untracked"])
@@ -102,7 +164,7 @@ def bench_project(runs: int) -> None:
         verdict = "PASS" if overhead <= OVERHEAD_GOAL else "MISSED"
         print(f"{verdict}: tracking overhead {overhead:.3f} s (goal <= {OVERHEAD_GOAL:g} s)")
 
-        # 4. Metrics on 10 million predictions.
+        # 7. Metrics on 10 million predictions.
         timings = inner("metrics")
         ours = statistics.median(timings["ours"])
         sklearn = statistics.median(timings["sklearn"])
@@ -271,6 +333,9 @@ INNER_PARTS = {"overhead": tracking_overhead, "metrics": metric_comparison}
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--before", default=BEFORE, help=f"the template commit to compare with (default {BEFORE})"
+    )
     # For the outer script's own use: run one part inside the project's environment.
     parser.add_argument("--inner", choices=INNER_PARTS, help=argparse.SUPPRESS)
     parser.add_argument("--module", help=argparse.SUPPRESS)
@@ -279,7 +344,7 @@ def main() -> None:
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     if args.inner is None:
-        bench_project(args.runs)
+        bench_project(args.runs, args.before)
         return
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     results = INNER_PARTS[args.inner](args.module, args.runs)
