@@ -107,3 +107,14 @@ def test_default_get_params_reads_constructor_arguments():
 def test_estimator_path_must_build_an_estimator():
     with pytest.raises(TypeError, match="without a fit"):
         SklearnModel("builtins.dict")
+
+
+def test_hyperparameters_hold_every_setting_defaults_included():
+    model = SklearnModel(
+        "sklearn.ensemble.RandomForestRegressor", params={"n_estimators": 5}, seed=11
+    )
+    settings = model.hyperparameters()
+    assert settings["n_estimators"] == 5
+    assert settings["random_state"] == 11  # the run's seed
+    assert settings["criterion"] == "squared_error"  # a default the config never named
+    assert DummyModel(margin=0.5).hyperparameters() == {"margin": 0.5}

@@ -25,6 +25,7 @@ def test_train_tracks_a_complete_run(tracking_store, dummy_config, dummy_dataset
     assert run.data.params["model.margin"] == "0.0"
     assert run.data.params["split.seed"] == "7"
     assert run.data.params["dataset.version"] == dummy_dataset.version
+    assert run.data.params["hyperparameters.margin"] == "0.0"
     # Metrics, logged once.
     assert run.data.metrics == pytest.approx(summary.metrics)
     assert {"accuracy", "precision", "recall", "f1", "roc_auc", "log_loss"} <= set(

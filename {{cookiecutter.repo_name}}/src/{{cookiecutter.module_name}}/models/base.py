@@ -23,6 +23,7 @@ class Model(ABC):
       evaluator can report ROC AUC and log loss;
     - :meth:`get_params` returns the constructor arguments, found by name as in
       scikit-learn: store each ``__init__`` argument in an attribute of the same name;
+    - :meth:`hyperparameters` returns the simple ones among them, logged with every run;
     - :meth:`log` and :meth:`load` store the whole object as an MLflow ``pyfunc`` model
       (serialised with cloudpickle); override them to use a native MLflow flavor instead,
       as :class:`~.sklearn.SklearnModel` does.
@@ -65,6 +66,15 @@ class Model(ABC):
             and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
             and hasattr(self, name)
         }
+
+    def hyperparameters(self) -> dict[str, str | int | float | bool | None]:
+        """Return every setting that decides how the model learns, defaults included.
+
+        Each run logs them as ``hyperparameters.<name>`` params, so a run says how to
+        rebuild its model even for values the config left to their defaults. Only plain
+        values (text, numbers, booleans, None) are kept.
+        """
+        return plain_values(self.get_params())
 
     def log(
         self,
@@ -120,3 +130,12 @@ class Model(ABC):
         """Show the class and its parameters, as scikit-learn does."""
         params = ", ".join(f"{key}={value!r}" for key, value in self.get_params().items())
         return f"{type(self).__name__}({params})"
+
+
+def plain_values(params: dict[str, Any]) -> dict[str, str | int | float | bool | None]:
+    """Keep the values that are text, numbers, booleans or None."""
+    return {
+        key: value
+        for key, value in params.items()
+        if value is None or isinstance(value, str | int | float | bool)
+    }

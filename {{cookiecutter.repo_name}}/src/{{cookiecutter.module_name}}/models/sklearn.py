@@ -10,7 +10,7 @@ import numpy as np
 
 from ..imports import import_object
 from ..safety import UntrustedModelError, allowed_pickle, pickle_refusal
-from .base import Model
+from .base import Model, plain_values
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -79,6 +79,13 @@ class SklearnModel(Model):
         if not hasattr(self.estimator_, "predict_proba"):
             return None
         return np.asarray(self.estimator_.predict_proba(features))
+
+    def hyperparameters(self) -> dict[str, str | int | float | bool | None]:
+        """Return the estimator's parameters, nested ones and defaults included.
+
+        For a pipeline, ``step__param`` names each step's parameters, as scikit-learn does.
+        """
+        return plain_values(self.estimator_.get_params(deep=True))
 
     def log(
         self,

@@ -152,6 +152,17 @@ def log_config(config: ExperimentConfig, dataset: Dataset, split: Split) -> None
         retried(lambda: mlflow.set_tag("config_file", _relative(config.source)))
 
 
+def log_hyperparameters(model: Model) -> None:
+    """Log every setting of the model, defaults included, as ``hyperparameters.<name>``."""
+    import mlflow
+
+    params = {
+        f"hyperparameters.{key}": str(value) for key, value in model.hyperparameters().items()
+    }
+    if params:
+        retried(lambda: mlflow.log_params(params))
+
+
 def log_provenance() -> None:
     """Tag the code version and runtime, and log the uncommitted diff and environment files."""
     import mlflow

@@ -45,6 +45,7 @@ def train(config: ExperimentConfig, *, tags: Mapping[str, str] | None = None) ->
         registry.withdrawn_unless_finished(run.info.run_id),
     ):
         recording.log_config(config, dataset, split)
+        recording.log_hyperparameters(model)
         recording.log_provenance()
         held_out_rows = recording.rows_input(dataset, split.test_features, split.test_target)
         recording.log_inputs(
