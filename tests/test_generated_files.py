@@ -111,6 +111,7 @@ PACKAGE_FILES = {
     "workflows/__init__.py",
     "workflows/compare.py",
     "workflows/evaluate.py",
+    "workflows/launching.py",
     "workflows/monitor.py",
     "workflows/predict.py",
     "workflows/promote.py",

@@ -7,13 +7,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 
 from ..safety import ALLOW_PICKLE
 from ..tracking import registry, store
 from . import RefusedError
+from .launching import server_environment
 
 SERVE_HOST = "127.0.0.1"
 SERVE_PORT = 5001  # next to the MLflow UI's 5000, so both can run at once
@@ -54,12 +53,6 @@ def serve_command(
         "--host", host,
         "--port", str(port),
     ]  # fmt: skip
-    bin_folder = str(Path(sys.executable).parent)
-    environment = {
-        **os.environ,
-        "PATH": os.pathsep.join([bin_folder, os.environ.get("PATH", "")]),
-        "MLFLOW_TRACKING_URI": uri,
-        # MLflow refuses to load even skops models while this is false; the check above ran.
-        ALLOW_PICKLE: "true",
-    }
+    # MLflow refuses to load even skops models while pickles are refused; the check above ran.
+    environment = server_environment(MLFLOW_TRACKING_URI=uri, **{ALLOW_PICKLE: "true"})
     return command, environment

@@ -19,6 +19,7 @@ from pathlib import Path
 from ..paths import PROJECT_ROOT
 from ..tracking.recording import prepare_environment
 from . import RefusedError
+from .launching import server_environment
 
 logger = logging.getLogger(__name__)
 
@@ -118,11 +119,8 @@ def server_command(
         "--workers", str(workers),
     ]  # fmt: skip
     environment = {
-        **POOL_SETTINGS,
-        **os.environ,  # the team's own pool settings win
-        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
-        "MLFLOW_AUTH_CONFIG_PATH": str(auth_config),
-        BACKEND_STORE: backend,
+        **POOL_SETTINGS,  # the team's own pool settings, in the environment, win
+        **server_environment(MLFLOW_AUTH_CONFIG_PATH=str(auth_config), **{BACKEND_STORE: backend}),
     }
     return command, environment
 

@@ -1,0 +1,24 @@
+"""Start the servers the workflows run (model server, tracking server) as child processes.
+
+Light on purpose: the command line imports it to show its defaults in ``--help``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def server_environment(**variables: str) -> dict[str, str]:
+    """Return this process's environment for a server it starts, with ``variables`` set.
+
+    This interpreter's ``bin`` folder comes first on ``PATH``: MLflow starts ``uvicorn`` and
+    ``gunicorn`` by name, and they must be found even when ``.venv`` is not activated.
+    """
+    bin_folder = str(Path(sys.executable).parent)
+    return {
+        **os.environ,
+        "PATH": os.pathsep.join([bin_folder, os.environ.get("PATH", "")]),
+        **variables,
+    }
