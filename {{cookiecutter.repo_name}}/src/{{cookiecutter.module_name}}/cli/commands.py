@@ -32,9 +32,12 @@ class ExitStatus(IntEnum):
 
 def train(args: argparse.Namespace) -> int:
     """Train a model and register it as the candidate."""
+    from ..naming import run_name
     from ..workflows.train import train
 
-    summary = train(config_of(args))
+    config = config_of(args)
+    name = args.run_name or run_name(config, config_and_overrides(args.items)[1])
+    summary = train(config, run_name=name, description=args.description)
     report(summary.run_id, summary.url, summary.tracking_uri)
     if summary.registered_uri:
         print(f"  Model: {summary.registered_uri}, alias '{CANDIDATE_ALIAS}'")
@@ -45,7 +48,9 @@ def evaluate(args: argparse.Namespace) -> int:
     """Evaluate a model on the held-out rows."""
     from ..workflows.evaluate import evaluate
 
-    summary = evaluate(config_of(args), args.model_uri)
+    summary = evaluate(
+        config_of(args), args.model_uri, run_name=args.run_name, description=args.description
+    )
     report(summary.run_id, summary.url, summary.tracking_uri)
     return ExitStatus.OK
 
@@ -142,9 +147,14 @@ def ui(args: argparse.Namespace) -> int:
     database = store.sqlite_path(uri)
     if database is not None and not database.exists():
         store.configure()  # create the store under the project's lock, not by the UI
-    command = store.ui_command(uri, args.port)
-    print(f"MLflow UI for {uri}\n  on http://{UI_HOST}:{args.port} (Ctrl+C to stop)", flush=True)
-    os.execv(command[0], command)  # the server replaces this process: signals reach it
+    command, environment = store.ui_command(uri, args.port, verbose=args.verbose)
+    print(
+        f"MLflow UI for {uri}\n  on http://{UI_HOST}:{args.port} (Ctrl+C to stop)\n"
+        "  Choose 'Model training' at the top left to see runs (the UI opens in its GenAI "
+        "view), or open the links that train and evaluate print.",
+        flush=True,
+    )
+    os.execve(command[0], command, environment)  # the server replaces this process
 
 
 def server(args: argparse.Namespace) -> int:
