@@ -34,7 +34,7 @@ def test_dotenv_sets_the_store_without_overriding_the_environment(project_root, 
 
 
 def test_ui_serves_the_local_store_by_absolute_paths(project_root):
-    command = store.ui_command(store.tracking_uri())
+    command, _ = store.ui_command(store.tracking_uri())
     backend = command[command.index("--backend-store-uri") + 1]
     assert backend == store.sqlite_uri(project_root / "mlflow.db")
     assert (project_root / "mlartifacts").as_uri() in command

@@ -3,6 +3,9 @@
 Only the standard library is imported at start-up so that ``--help`` answers at once;
 MLflow, scikit-learn and pandas are imported by the command that needs them.
 
+A command prints its own steps and results and nothing else: the libraries' INFO lines and
+their known, harmless warnings are hidden, and ``-v`` (``--verbose``) shows them again.
+
 Exit statuses, for schedulers and CI (``make`` turns any failure into its own status 2):
 
 - 0: done (``promote``: promoted, or already the champion; ``monitor``: no retraining);
@@ -17,11 +20,13 @@ Exit statuses, for schedulers and CI (``make`` turns any failure into its own st
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from .. import interrupts
+from ..tracking.recording import MLFLOW_LOGGING_LEVEL
 from .commands import COMMANDS, ExitStatus
 from .parser import build_parser
 
@@ -36,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..workflows import RefusedError
 
     try:
-        with interrupts.signals_raise(), _progress_printed():
+        with interrupts.signals_raise(), _console(verbose=args.verbose):
             return COMMANDS[args.command](args)
     except (
         ConfigError,
@@ -76,16 +81,30 @@ def _server_refusal(error: Exception) -> str | None:
 
 
 @contextmanager
-def _progress_printed() -> Iterator[None]:
-    """Print the package's INFO log lines (the workflows' progress) on stdout while it runs."""
+def _console(*, verbose: bool) -> Iterator[None]:
+    """Print the workflows' progress (their INFO log lines) on stdout while a command runs.
+
+    Other log lines of the package (such as the types trusted for skops) and MLflow's INFO
+    lines are shown only when ``verbose``. MLflow reads its level from the environment
+    when it is imported (:func:`~..tracking.recording.prepare_environment` defaults it to
+    WARNING); it is also set here in case MLflow was imported already.
+    """
+    package = __package__.rpartition(".")[0]
+    level = logging.INFO if verbose else logging.WARNING
+    if verbose:
+        os.environ[MLFLOW_LOGGING_LEVEL] = "INFO"
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("%(message)s"))
-    package_logger = logging.getLogger(__package__.rpartition(".")[0])
-    previous_level = package_logger.level
-    package_logger.addHandler(handler)
-    package_logger.setLevel(logging.INFO)
+    levels = {package: level, f"{package}.workflows": logging.INFO}
+    if "mlflow" in sys.modules:  # otherwise MLflow reads MLFLOW_LOGGING_LEVEL when imported
+        levels["mlflow"] = level
+    previous = {name: logging.getLogger(name).level for name in levels}
+    for name, name_level in levels.items():
+        logging.getLogger(name).setLevel(name_level)
+    logging.getLogger(package).addHandler(handler)
     try:
         yield
     finally:
-        package_logger.removeHandler(handler)
-        package_logger.setLevel(previous_level)
+        logging.getLogger(package).removeHandler(handler)
+        for name, name_level in previous.items():
+            logging.getLogger(name).setLevel(name_level)

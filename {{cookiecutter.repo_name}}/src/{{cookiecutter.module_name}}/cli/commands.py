@@ -33,9 +33,12 @@ class ExitStatus(IntEnum):
 
 def train(args: argparse.Namespace) -> int:
     """Train a model and register it as the candidate."""
+    from ..naming import run_name
     from ..workflows.train import train
 
-    summary = train(config_of(args))
+    config = config_of(args)
+    name = args.run_name or run_name(config, config_and_overrides(args.items)[1])
+    summary = train(config, run_name=name, description=args.description)
     report(summary.run_id, summary.url, summary.tracking_uri)
     if summary.registered_uri:
         print(f"  Model: {summary.registered_uri}, alias '{CANDIDATE_ALIAS}'")
@@ -46,7 +49,9 @@ def evaluate(args: argparse.Namespace) -> int:
     """Evaluate a model on the held-out rows."""
     from ..workflows.evaluate import evaluate
 
-    summary = evaluate(config_of(args), args.model_uri)
+    summary = evaluate(
+        config_of(args), args.model_uri, run_name=args.run_name, description=args.description
+    )
     report(summary.run_id, summary.url, summary.tracking_uri)
     return ExitStatus.OK
 
@@ -149,6 +154,7 @@ def compare(args: argparse.Namespace) -> int:
             f"\nHeld-out rows {group.rows_digest[:12]} ({len(group.entries)} run(s)), "
             f"ranked by {group.metric} ({direction} is better):"
         )
+        width = max(len(entry.name) for entry in group.entries)
         for rank, entry in enumerate(group.entries, start=1):
             value = entry.metrics.get(group.metric)
             shown = f"{value:.4f}" if value is not None else "-"
@@ -156,7 +162,7 @@ def compare(args: argparse.Namespace) -> int:
             if entry.aliases:
                 model += f" @{','.join(entry.aliases)}"
             params = " ".join(f"{key}={value}" for key, value in entry.params.items())
-            print(f"  {rank:>2}. {shown}  {entry.name:<28} {model:<20} {params}")
+            print(f"  {rank:>2}. {shown}  {entry.name:<{width}}  {model:<16} {params}".rstrip())
     if len(board.groups) > 1:
         print("\nRuns scored on different held-out rows are not ranked together.")
     if args.plot:
@@ -188,9 +194,14 @@ def ui(args: argparse.Namespace) -> int:
     database = store.sqlite_path(uri)
     if database is not None and not database.exists():
         store.configure()  # create the store under the project's lock, not by the UI
-    command = store.ui_command(uri, args.port)
-    print(f"MLflow UI for {uri}\n  on http://{UI_HOST}:{args.port} (Ctrl+C to stop)", flush=True)
-    os.execv(command[0], command)  # the server replaces this process: signals reach it
+    command, environment = store.ui_command(uri, args.port, verbose=args.verbose)
+    print(
+        f"MLflow UI for {uri}\n  on http://{UI_HOST}:{args.port} (Ctrl+C to stop)\n"
+        "  Choose 'Model training' at the top left to see runs (the UI opens in its GenAI "
+        "view), or open the links that train and evaluate print.",
+        flush=True,
+    )
+    os.execve(command[0], command, environment)  # the server replaces this process
 
 
 def server(args: argparse.Namespace) -> int:

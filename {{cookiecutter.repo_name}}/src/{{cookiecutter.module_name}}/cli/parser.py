@@ -46,6 +46,10 @@ ITEMS_HELP = (
     "overrides of single values, parsed as YAML, e.g. model.params.C=0.5"
 )
 ITEMS_METAVAR = "[CONFIG] [KEY=VALUE ...]"
+VERBOSE_HELP = (
+    "also show the libraries' log lines and known warnings (MLflow's INFO lines, the UI "
+    "server's requests...), hidden by default"
+)
 TRUST_PICKLE_HELP = (
     "allow loading pickled models (your own Model classes): a pickle runs the code it "
     "holds, so only for stores whose every writer you trust"
@@ -60,10 +64,24 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
+    # Accepted after the command too (`make train ARGS=-v`); SUPPRESS keeps a -v given first.
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, summary: str, description: str) -> argparse.ArgumentParser:
-        return commands.add_parser(name, help=summary, description=description)
+        return commands.add_parser(name, help=summary, description=description, parents=[verbose])
+
+    def run_labels(sub: argparse.ArgumentParser, default_name: str) -> None:
+        sub.add_argument(
+            "--run-name", metavar="NAME", help=f"the run's name (default: {default_name})"
+        )
+        sub.add_argument(
+            "--description", metavar="TEXT", help="the run's note, shown on its page in the UI"
+        )
 
     def config_items(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("items", nargs="*", metavar=ITEMS_METAVAR, help=ITEMS_HELP)
@@ -78,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         "is registered with the alias 'candidate'.",
     )
     config_items(train)
+    run_labels(train, "the model, the overrides and the split seed, e.g. 'SVC C=0.5 seed=42'")
 
     evaluate = command(
         "evaluate",
@@ -91,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the model, e.g. runs:/<run id>/model or models:/<name>/<version> "
         "(default: models:/<registered_model>@candidate)",
     )
+    run_labels(evaluate, "'evaluate <model> seed=<split seed>'")
     trust_pickle(evaluate)
 
     promote = command(

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from ..models import Model
 
 RUN_TYPE_TAG = "run_type"
+MLFLOW_LOGGING_LEVEL = "MLFLOW_LOGGING_LEVEL"  # read by MLflow when it is imported
 HOST_TAG, PID_TAG = "process.host", "process.pid"
 MODEL_NAME = "model"
 CONFIG_ARTIFACT = "config.yaml"
@@ -51,13 +52,19 @@ def prepare_environment(root: Path = PROJECT_ROOT) -> None:
 
     Call it before ``mlflow`` is first imported: MLflow reads some variables at import.
     Variables already set in the environment win over ``.env``. Telemetry to the MLflow
-    maintainers is off unless ``MLFLOW_DISABLE_TELEMETRY=false`` is set, and MLflow may not
-    unpickle models unless ``MLFLOW_ALLOW_PICKLE_DESERIALIZATION=true`` is set.
+    maintainers is off unless ``MLFLOW_DISABLE_TELEMETRY=false`` is set, MLflow may not
+    unpickle models unless ``MLFLOW_ALLOW_PICKLE_DESERIALIZATION=true`` is set, and MLflow
+    logs only warnings and errors unless ``MLFLOW_LOGGING_LEVEL=INFO`` is set (the command
+    line's ``-v`` sets it).
     """
     from dotenv import load_dotenv
 
     load_dotenv(root / ".env", override=False)
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    # MLflow's INFO lines (store creation, uv detection...) repeat what the commands print,
+    # and its progress bars for small artifacts (a run's config) only add noise.
+    os.environ.setdefault(MLFLOW_LOGGING_LEVEL, "WARNING")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     # Loading a pickled model runs whatever code it holds: refused unless a command opts in
     # (see models/loading.py). MLflow's own default is to allow it.
     os.environ.setdefault(ALLOW_PICKLE, "false")
@@ -65,9 +72,17 @@ def prepare_environment(root: Path = PROJECT_ROOT) -> None:
 
 @contextmanager
 def tracked_run(
-    experiment_id: str, run_type: str, tags: Mapping[str, str] | None = None
+    experiment_id: str,
+    run_type: str,
+    tags: Mapping[str, str] | None = None,
+    *,
+    run_name: str | None = None,
+    description: str | None = None,
 ) -> Iterator[Run]:
     """Start a run of the given type (``train``, ``promotion``...), ended when the block ends.
+
+    The run is named ``run_name`` (default: its type, never one of MLflow's random names)
+    and ``description`` is its note, shown on the run's page.
 
     The run ends FINISHED if the block completes, KILLED if the process was asked to stop
     (Ctrl-C or SIGTERM, even if a library swallowed the signal on the way), and FAILED on
@@ -78,7 +93,14 @@ def tracked_run(
     import mlflow
 
     all_tags = {RUN_TYPE_TAG: run_type, **_process_tags(), **(tags or {})}
-    run = retried(lambda: mlflow.start_run(experiment_id=experiment_id, tags=all_tags))
+    run = retried(
+        lambda: mlflow.start_run(
+            experiment_id=experiment_id,
+            run_name=run_name or run_type,
+            tags=all_tags,
+            description=description or None,
+        )
+    )
     try:
         yield run
         if interrupts.received() is not None:  # a signal that something swallowed
@@ -137,14 +159,24 @@ def _alive(pid: str | None) -> bool:
 
 
 def log_config(config: ExperimentConfig, dataset: Dataset, split: Split) -> None:
-    """Log the config as flat parameters (plus the data's size) and as a YAML artifact."""
+    """Log the config as flat parameters (plus the data's identity) and as a YAML artifact.
+
+    Three digests identify the data, each of different rows (docs/tracking.md):
+    ``dataset.version`` of the whole dataset, ``split.train_digest`` of the training rows
+    and ``split.test_digest`` of the held-out rows; the last two are also the digests of the
+    run's ``training`` and ``evaluation`` inputs.
+    """
     import mlflow
+
+    from ..datasets import content_digest
 
     params = {
         **config.to_params(),
         DATASET_VERSION_PARAM: dataset.version,
         "split.train_rows": len(split.train_target),
         "split.test_rows": len(split.test_target),
+        "split.train_digest": content_digest(split.train_features, split.train_target),
+        "split.test_digest": content_digest(split.test_features, split.test_target),
     }
     retried(lambda: mlflow.log_params(params))
     retried(lambda: mlflow.log_dict(config.to_dict(), CONFIG_ARTIFACT))  # read by run_config()

@@ -15,19 +15,38 @@ import functools
 import logging
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from ..paths import PROJECT_ROOT
 from .recording import prepare_environment
 from .retries import retried
 
 if TYPE_CHECKING:
+    from mlflow.entities import Experiment
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
 STORE_FILE = "mlflow.db"
 ARTIFACTS_FOLDER = "mlartifacts"
 UI_HOST = "127.0.0.1"
 UI_PORT = 5000
+# MLflow 3's UI opens an experiment as GenAI development (traces, assistant) unless this tag
+# names a model-training kind; "*_inferred" values are the UI's own guesses, not choices.
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
+MODEL_TRAINING_KIND = "custom_model_development"
+# MLflow 3.17's UI shows an experiment as GenAI or model training after a switch it keeps in
+# the browser (GenAI at first), whatever the tag; this query selects model training.
+MODEL_TRAINING_VIEW = "workflowType=machine_learning"
+# Warnings MLflow logs that do not apply to this project, hidden unless MLflow logs at INFO.
+KNOWN_WARNINGS = {
+    # MLflow only uses pip's version to pin pip in the model's conda.yaml; uv has no pip.
+    "mlflow.utils.environment": "Failed to resolve installed pip version",
+    # The project's own models are pickled, and loading them is refused unless trusted
+    # (docs/tracking.md, "Loading models safely").
+    "mlflow.pyfunc": "causes it to be serialized using CloudPickle",
+}
+# The UI server's own noise: a deprecation inside MLflow, and a log line per request.
+UI_QUIET_WARNINGS = "ignore:starlette.middleware.wsgi is deprecated"
+UI_QUIET_UVICORN = "--no-access-log"
 _LOCK_TIMEOUT_SECONDS = 300
 
 
@@ -73,16 +92,29 @@ def configure() -> str:
     if database is not None:
         _local_store(database)
     mlflow.set_tracking_uri(uri)
-    logging.getLogger("mlflow.utils.environment").addFilter(_without_unpinned_pip_warning)
+    for logger_name, text in KNOWN_WARNINGS.items():
+        logging.getLogger(logger_name).addFilter(_KnownWarning(text))
     return uri
 
 
-def _without_unpinned_pip_warning(record: logging.LogRecord) -> bool:
-    """Hide MLflow's warning that pip is missing (uv environments have none): it is harmless.
+class _KnownWarning(logging.Filter):
+    """Drop a known, harmless MLflow warning unless MLflow logs at INFO (``-v``)."""
 
-    MLflow only uses pip's version to pin pip in the ``conda.yaml`` stored with each model.
-    """
-    return "Failed to resolve installed pip version" not in record.getMessage()
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def __eq__(self, other: object) -> bool:
+        # Equal filters are added once: configure() may be called many times.
+        return isinstance(other, _KnownWarning) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Whether to keep the record."""
+        verbose = logging.getLogger("mlflow").isEnabledFor(logging.INFO)
+        return verbose or self.text not in record.getMessage()
 
 
 def set_experiment(name: str) -> str:
@@ -90,6 +122,9 @@ def set_experiment(name: str) -> str:
 
     On a local store a new experiment keeps its artifacts in ``mlartifacts/`` next to the
     database; MLflow would otherwise put them in ``./mlruns`` of the working directory.
+    The experiment is tagged as model training (:data:`EXPERIMENT_KIND_TAG`), so that the
+    UI opens it with its runs table rather than as a GenAI project; an experiment created
+    before, or by someone else, gets the tag too unless it already names a kind.
     """
     import mlflow
 
@@ -100,7 +135,16 @@ def set_experiment(name: str) -> str:
             if store.get_experiment_by_name(name) is None:
                 store.create_experiment(name)
     # Processes starting the first runs of an experiment on a server race to create it.
-    return str(retried(lambda: mlflow.set_experiment(name).experiment_id))
+    experiment = cast("Experiment", retried(lambda: mlflow.set_experiment(name)))
+    kind = experiment.tags.get(EXPERIMENT_KIND_TAG, "")
+    if not kind or kind.endswith("_inferred"):
+        client = mlflow.MlflowClient()
+        retried(
+            lambda: client.set_experiment_tag(
+                experiment.experiment_id, EXPERIMENT_KIND_TAG, MODEL_TRAINING_KIND
+            )
+        )
+    return str(experiment.experiment_id)
 
 
 def experiment_id(name: str) -> str | None:
@@ -141,15 +185,23 @@ def ui_url(uri: str) -> str:
 
 
 def run_url(uri: str, experiment_id: str, run_id: str) -> str:
-    """Return the UI address of one run."""
-    return f"{ui_url(uri)}/#/experiments/{experiment_id}/runs/{run_id}"
+    """Return the UI address of one run, in the UI's model-training view."""
+    return experiment_url(uri, experiment_id, f"runs/{run_id}")
 
 
-def ui_command(uri: str, port: int = UI_PORT) -> list[str]:
-    """Return the ``mlflow ui`` command serving a store on 127.0.0.1.
+def experiment_url(uri: str, experiment_id: str, page: str = "runs") -> str:
+    """Return the UI address of an experiment's page (its runs table by default)."""
+    return f"{ui_url(uri)}/#/experiments/{experiment_id}/{page}?{MODEL_TRAINING_VIEW}"
+
+
+def ui_command(
+    uri: str, port: int = UI_PORT, *, verbose: bool = False
+) -> tuple[list[str], dict[str, str]]:
+    """Return the ``mlflow ui`` command serving a store on 127.0.0.1, and its environment.
 
     For a local SQLite store the database and the artifact folder are passed as absolute
-    paths, so the UI shows the project's runs whatever the working directory.
+    paths, so the UI shows the project's runs whatever the working directory. Unless
+    ``verbose``, the server logs no line per request and no known deprecation warning.
     """
     import sys
 
@@ -159,4 +211,11 @@ def ui_command(uri: str, port: int = UI_PORT) -> list[str]:
         artifacts = artifacts_folder(database).as_uri()
         command += ["--default-artifact-root", artifacts, "--artifacts-destination", artifacts]
     # One worker is plenty for one person and starts faster than MLflow's default of four.
-    return [*command, "--host", UI_HOST, "--port", str(port), "--workers", "1"]
+    command += ["--host", UI_HOST, "--port", str(port), "--workers", "1"]
+    environment = dict(os.environ)
+    if not verbose:
+        command += ["--uvicorn-opts", UI_QUIET_UVICORN]
+        # PYTHONWARNINGS reaches the uvicorn process that MLflow starts, where the warning is.
+        known = environment.get("PYTHONWARNINGS")
+        environment["PYTHONWARNINGS"] = ",".join(filter(None, [known, UI_QUIET_WARNINGS]))
+    return command, environment

@@ -29,8 +29,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Params every run has that say nothing about how runs differ.
-_BOOKKEEPING_PARAMS = ("split.train_rows", "split.test_rows", "dataset.version")
+# Params that say nothing about how runs differ (sizes, digests), or that repeat the config
+# in the model's own terms (hyperparameters.*, defaults included).
+_NOT_SHOWN = ("split.train_rows", "split.test_rows", "split.train_digest", "split.test_digest")
+_NOT_SHOWN_PREFIXES = ("dataset.version", "hyperparameters.")
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,11 @@ def _ranked(
 
 def _varying_params(runs: list[Run]) -> list[str]:
     """The params whose values differ between runs (all of them for a single run: none)."""
-    names = sorted({key for run in runs for key in run.data.params} - set(_BOOKKEEPING_PARAMS))
+    names = sorted(
+        key
+        for key in {key for run in runs for key in run.data.params} - set(_NOT_SHOWN)
+        if not key.startswith(_NOT_SHOWN_PREFIXES)
+    )
     return [key for key in names if len({run.data.params.get(key) for run in runs}) > 1]
 
 

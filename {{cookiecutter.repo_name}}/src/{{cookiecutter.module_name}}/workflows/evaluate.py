@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from .. import blocks
+from .. import blocks, naming
 from ..models import load_model
 from ..tracking import recording, registry
 from . import steps
@@ -16,16 +16,25 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def evaluate(config: ExperimentConfig, model_uri: str | None = None) -> steps.RunSummary:
+def evaluate(
+    config: ExperimentConfig,
+    model_uri: str | None = None,
+    *,
+    run_name: str | None = None,
+    description: str | None = None,
+) -> steps.RunSummary:
     """Evaluate a model on the config's held-out rows and track it as an ``evaluate`` run.
 
     Args:
         config: The experiment config: its dataset, split and evaluator are used.
         model_uri: The model to evaluate, e.g. ``runs:/<run id>/model`` or
             ``models:/<name>/3``; defaults to ``models:/<registered_model>@candidate``.
+        run_name: The run's name (default: ``evaluate <model> seed=<split seed>``).
+        description: The run's note.
     """
     if model_uri is None:
         model_uri = registry.alias_uri(steps.registered_name(config), registry.CANDIDATE_ALIAS)
+    run_name = run_name or naming.evaluation_name(config, model_uri)
     dataset = blocks.build_dataset(config.dataset)
     evaluator = blocks.build_evaluator(config.evaluator)
 
@@ -37,7 +46,11 @@ def evaluate(config: ExperimentConfig, model_uri: str | None = None) -> steps.Ru
     split = steps.held_out(config, dataset)
 
     with recording.tracked_run(
-        experiment_id, "evaluate", tags={"evaluated_model_uri": model_uri}
+        experiment_id,
+        "evaluate",
+        tags={"evaluated_model_uri": model_uri},
+        run_name=run_name,
+        description=description,
     ) as run:
         recording.log_config(config, dataset, split)
         recording.log_provenance()

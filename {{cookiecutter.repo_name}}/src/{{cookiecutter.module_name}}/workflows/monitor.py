@@ -126,7 +126,10 @@ def monitor(config: ExperimentConfig, batch_path: Path) -> MonitorReport:
     logger.info("[4/4] Recording the report")
     digest, _ = tables.file_digest(batch_path)
     with recording.tracked_run(
-        experiment_id, "monitor", tags={"decision": "retrain" if retrain else "ok"}
+        experiment_id,
+        "monitor",
+        tags={"decision": "retrain" if retrain else "ok"},
+        run_name=f"monitor {batch_path.name}",
     ) as run:
         recording.log_inputs(monitored=recording.file_input(batch_path, digest, len(batch)))
         recording.log_decision(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import tables
+from .. import naming, tables
 from ..models import load_model
 from ..models.loading import check_loadable
 from ..paths import DATA_DIR
@@ -95,7 +95,8 @@ def predict(
     model = load_model(model_uri, trust_pickle=config.trust_pickle)
     digest, total = tables.digest_and_rows(input_path)
 
-    with recording.tracked_run(experiment_id, "predict") as run:
+    run_name = f"predict {input_path.name} with {naming.model_label(model_uri)}"
+    with recording.tracked_run(experiment_id, "predict", run_name=run_name) as run:
         recording.log_inputs(inference=recording.file_input(input_path, digest, total))
         logger.info("[2/3] Scoring %d rows in chunks of %d", total, chunk_rows)
         started = time.perf_counter()

@@ -109,7 +109,9 @@ def promote(
     ]
 
     uri, experiment_id = steps.open_experiment(config)
-    with recording.tracked_run(experiment_id, "promotion") as run:
+    against = f"v{champion.version}" if champion is not None else "no champion"
+    run_name = f"promote v{challenger.version} vs {against}"
+    with recording.tracked_run(experiment_id, "promotion", run_name=run_name) as run:
         recording.log_inputs(
             evaluation=recording.rows_input(dataset, split.test_features, split.test_target)
         )

@@ -91,6 +91,7 @@ def reproduce(
     # The same config, never registered: a reproduction is a check, not a candidate.
     again = train(
         replace(config, registered_model=None),
+        run_name=f"reproduce {original.info.run_name or run_id}",
         tags=recording.reproduction_tags(run_id, mismatches + warnings),
     )
     metrics = {

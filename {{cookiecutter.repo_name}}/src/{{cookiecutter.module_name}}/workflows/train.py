@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from .. import blocks
+from .. import blocks, naming
 from ..tracking import recording, registry
 from . import steps
 
@@ -23,13 +23,23 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def train(config: ExperimentConfig, *, tags: Mapping[str, str] | None = None) -> steps.RunSummary:
+def train(
+    config: ExperimentConfig,
+    *,
+    run_name: str | None = None,
+    description: str | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> steps.RunSummary:
     """Train, evaluate and track one run; register the model as ``candidate`` if configured.
 
     Args:
-        config: The experiment.
+        config: The experiment config.
+        run_name: The run's name (default: the model's name and the split seed, see
+            :func:`naming.run_name`).
+        description: The run's note, e.g. what this run tries.
         tags: Extra run tags, e.g. those of a reproduction (they may set the run type).
     """
+    run_name = run_name or naming.run_name(config)
     dataset = blocks.build_dataset(config.dataset)
     model = blocks.build_model(config.model)
     evaluator = blocks.build_evaluator(config.evaluator)
@@ -41,7 +51,9 @@ def train(config: ExperimentConfig, *, tags: Mapping[str, str] | None = None) ->
 
     registered_uri = None
     with (
-        recording.tracked_run(experiment_id, "train", tags) as run,
+        recording.tracked_run(
+            experiment_id, "train", tags, run_name=run_name, description=description
+        ) as run,
         registry.withdrawn_unless_finished(run.info.run_id),
     ):
         recording.log_config(config, dataset, split)
@@ -73,7 +85,15 @@ def train(config: ExperimentConfig, *, tags: Mapping[str, str] | None = None) ->
         if config.registered_model:  # last: only a fully logged model is registered
             name, alias = config.registered_model, registry.CANDIDATE_ALIAS
             logger.info("[6/6] Registering the model as %r with the alias %r", name, alias)
-            version = registry.register(model_info.model_uri, name)
+            metric = config.promotion.metric or evaluator.key_metric or ""
+            version = registry.register(
+                model_info.model_uri,
+                name,
+                description=naming.version_description(
+                    run_name, run.info.run_id, metric, evaluation.metrics, len(split.test_target)
+                ),
+                metrics=evaluation.metrics,
+            )
             registry.set_alias(name, alias, version)
             registered_uri = registry.version_uri(version)
     return steps.RunSummary(
