@@ -100,9 +100,9 @@ def test_a_run_with_an_override_is_comparable_with_the_first(trained):
     first, tuned = run_by_id(store, trained["first"]), run_by_id(store, trained["tuned"])
     assert first["experiment"] == tuned["experiment"]
     changed = {k for k in first["params"] if first["params"][k] != tuned["params"].get(k)}
-    assert len(changed) == 1, changed
-    assert next(iter(changed)).endswith("C")
-    assert tuned["params"][next(iter(changed))] == "0.1"
+    # The override, as the config says it and as the estimator's hyperparameter.
+    assert changed == {"model.params.C", "hyperparameters.logisticregression__C"}, changed
+    assert {tuned["params"][name] for name in changed} == {"0.1"}
     assert {(i["name"], i["digest"]) for i in first["inputs"]} == {
         (i["name"], i["digest"]) for i in tuned["inputs"]
     }, "both runs must be evaluated on identical data"
