@@ -16,13 +16,29 @@ from ..tracking import recording, registry
 from . import steps
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ..config import ExperimentConfig
 
 logger = logging.getLogger(__name__)
 
 
-def train(config: ExperimentConfig) -> steps.RunSummary:
-    """Train, evaluate and track one run; register the model as ``candidate`` if configured."""
+def train(
+    config: ExperimentConfig,
+    *,
+    register: bool = True,
+    parent_run_id: str | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> steps.RunSummary:
+    """Train, evaluate and track one run; register the model as ``candidate`` if configured.
+
+    Args:
+        config: The experiment.
+        register: Register the model if the config names a registered model (a sweep's
+            trials do not: only the best one may be).
+        parent_run_id: Nest the run under this one (a sweep's parent run).
+        tags: More tags for the run, e.g. a sweep's trial number.
+    """
     dataset = blocks.build_dataset(config.dataset)
     model = blocks.build_model(config.model)
     evaluator = blocks.build_evaluator(config.evaluator)
@@ -34,7 +50,7 @@ def train(config: ExperimentConfig) -> steps.RunSummary:
 
     registered_uri = None
     with (
-        recording.tracked_run(experiment_id, "train") as run,
+        recording.tracked_run(experiment_id, "train", tags, parent_run_id=parent_run_id) as run,
         registry.withdrawn_unless_finished(run.info.run_id),
     ):
         recording.log_config(config, dataset, split)
@@ -62,7 +78,7 @@ def train(config: ExperimentConfig) -> steps.RunSummary:
             rows=held_out_rows,
         )
 
-        if config.registered_model:  # last: only a fully logged model is registered
+        if config.registered_model and register:  # last: only a fully logged model is registered
             name, alias = config.registered_model, registry.CANDIDATE_ALIAS
             logger.info("[6/6] Registering the model as %r with the alias %r", name, alias)
             version = registry.register(model_info.model_uri, name)
