@@ -129,8 +129,9 @@ def sweep(
     try:
         with _quiet_trainings():
             while (trial := _next_trial(study, budget)) is not None:
-                study.sampler = _sampler(spec.sampler, seed + trial.number)  # see _sampler
-                _run_trial(study, trial, config, spec, metric, parent_id)
+                with _failed_unless_told(study, trial):
+                    study.sampler = _sampler(spec.sampler, seed + trial.number)  # see _sampler
+                    _run_trial(study, trial, config, spec, metric, parent_id)
     except BaseException:
         interrupted = True
         raise
@@ -338,19 +339,18 @@ def _run_trial(
         summary = train(
             with_values(config, values), register=False, parent_run_id=parent_id, tags=tags
         )
-        if metric not in summary.metrics:
-            raise ConfigError(
-                f"sweep.metric {metric!r} is not one of the evaluator's metrics: "
-                f"{', '.join(summary.metrics)}"
-            )
-        trial.set_user_attr(RUN_ATTR, summary.run_id)
-        trial.set_user_attr(MODEL_ATTR, summary.model_uri)
-        trial.set_user_attr(DIGEST_ATTR, _held_out_digest(summary.run_id))
-        _check_same_rows(study, trial)
-    except BaseException:  # an error or an interrupt: the trial failed, and so does its run
-        study.tell(trial, state=TrialState.FAIL)
+    except BaseException:
         logger.info("trial %3d  failed  %s", trial.number, _shown(values))
         raise
+    if metric not in summary.metrics:
+        raise ConfigError(
+            f"sweep.metric {metric!r} is not one of the evaluator's metrics: "
+            f"{', '.join(summary.metrics)}"
+        )
+    trial.set_user_attr(RUN_ATTR, summary.run_id)
+    trial.set_user_attr(MODEL_ATTR, summary.model_uri)
+    trial.set_user_attr(DIGEST_ATTR, _held_out_digest(summary.run_id))
+    _check_same_rows(study, trial)
     value = summary.metrics[metric]
     trial.report(value, step=0)
     pruned = trial.should_prune()
@@ -361,6 +361,22 @@ def _run_trial(
         trial.number, metric, value, " (pruned)" if pruned else "", _shown(values),
         best.value if best else float("nan"), best.number if best else -1,
     )  # fmt: skip
+
+
+@contextmanager
+def _failed_unless_told(study: optuna.Study, trial: optuna.Trial) -> Iterator[None]:
+    """Mark the trial FAIL if the block ends before telling Optuna its result.
+
+    An error or an interrupt (Ctrl-C, SIGTERM: the trial's run then ends FAILED or KILLED)
+    must not leave the trial RUNNING, where it would count against the budget for ever.
+    """
+    from optuna.trial import TrialState
+
+    try:
+        yield
+    except BaseException:
+        study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
+        raise
 
 
 def _suggest(trial: optuna.Trial, name: str, space: SearchRange) -> object:
