@@ -45,6 +45,7 @@ COMMON_FILES = {
     "docs/evaluation.md",
     "docs/lifecycle.md",
     "docs/tracking.md",
+    "docs/sweeps.md",
     "notebooks/01-explore-runs.ipynb",
     "tests/conftest.py",
     "tests/test_blocks.py",
@@ -113,6 +114,7 @@ PACKAGE_FILES = {
     "workflows/serve.py",
     "workflows/server.py",
     "workflows/steps.py",
+    "workflows/sweep.py",
     "workflows/train.py",
 }
 

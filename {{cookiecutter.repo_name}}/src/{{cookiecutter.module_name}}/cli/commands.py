@@ -65,6 +65,8 @@ def sweep(args: argparse.Namespace) -> int:
     print(f"  See the trials under the parent run: {where} {summary.parent.url}")
     if summary.registered_uri:
         print(f"  Model: {summary.registered_uri}, alias '{CANDIDATE_ALIAS}'")
+    elif args.register_best:
+        print("  Nothing registered: the study is not done; its last worker registers the best.")
     return ExitStatus.OK
 
 

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import blocks
+from .. import blocks, interrupts
 from ..config import SWEEP_EXAMPLE, ConfigError, with_values
 from ..paths import PROJECT_ROOT
 from ..tracking import recording, registry, store
@@ -125,18 +125,20 @@ def sweep(
     )  # fmt: skip
     logger.info("Parent run: %s", store.run_url(uri, experiment_id, parent_id))
 
-    interrupted = done = False
     try:
         with _quiet_trainings():
             while (trial := _next_trial(study, budget)) is not None:
                 with _failed_unless_told(study, trial):
                     study.sampler = _sampler(spec.sampler, seed + trial.number)  # see _sampler
                     _run_trial(study, trial, config, spec, metric, parent_id)
-    except BaseException:
-        interrupted = True
+    except BaseException as error:
+        stopped = isinstance(error, interrupts.Interrupted | KeyboardInterrupt)
+        try:  # what the finished trials found is kept; the error is the news
+            _record(study, parent_id, budget, metric, stopped="KILLED" if stopped else "FAILED")
+        except Exception as failure:
+            logger.warning("Could not update the parent run: %s", failure)
         raise
-    finally:
-        best, done = _record(study, parent_id, budget, metric, interrupted=interrupted)
+    best, done = _record(study, parent_id, budget, metric)
 
     registered_uri = None
     if register_best and best is not None and done:  # by the worker that saw the study end
@@ -418,13 +420,14 @@ def _check_same_rows(study: optuna.Study, trial: optuna.Trial) -> None:
 
 
 def _record(
-    study: optuna.Study, parent_id: str, budget: int, metric: str, *, interrupted: bool
+    study: optuna.Study, parent_id: str, budget: int, metric: str, *, stopped: str | None = None
 ) -> tuple[optuna.trial.FrozenTrial | None, bool]:
     """Write the study's state on the parent run: (the best trial so far, whether it is done).
 
     The parent run ends FINISHED when the study has all its trials and none is running
-    (whichever worker sees that first), KILLED when this worker was stopped and no other
-    is running trials; otherwise it stays RUNNING for the workers still at work.
+    (whichever worker sees that first); when this worker was ``stopped`` (KILLED: by a
+    signal, FAILED: by an error) and no other worker is running trials, it ends so; otherwise
+    it stays RUNNING for the workers still at work.
     """
     from optuna.trial import TrialState
 
@@ -443,14 +446,14 @@ def _record(
         "held_out_digest": next(iter(digests)) if len(digests) == 1 else "",
     }
     if best is not None:
-        summary.update({f"best_{metric}": best.value, "best_trial": best.number,
+        summary.update({f"best_{metric}": best.value, "best_trial": str(best.number),
                         "best_run_id": best.user_attrs.get(RUN_ATTR, "")})  # fmt: skip
     if len(digests) > 1:
         logger.warning("The trials were scored on different held-out rows: %s", digests)
     elif digests:
         logger.info("All %d trials were scored on the same held-out rows.", len(complete))
     done = _finished(study) >= budget and running == 0
-    status = "FINISHED" if done else ("KILLED" if interrupted and running == 0 else None)
+    status = "FINISHED" if done else (stopped if running == 0 else None)
     recording.record_sweep(
         parent_id, summary, best.params if best else {}, _figures(study), status
     )
