@@ -63,6 +63,7 @@ COMMON_FILES = {
     "tests/test_retries.py",
     "tests/test_safety.py",
     "tests/test_serve.py",
+    "tests/test_sweep.py",
     "tests/test_server.py",
     "tests/test_tables.py",
     "tests/test_tracking.py",

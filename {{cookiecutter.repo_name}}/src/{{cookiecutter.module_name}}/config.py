@@ -210,10 +210,8 @@ class SearchRange:
         """Read one parameter's range, e.g. ``{type: float, low: 0.001, high: 1, log: true}``."""
         where = f"sweep.params.{name}"
         if not isinstance(raw, Mapping):
-            raise ConfigError(
-                f"{where} must be a mapping such as {{type: float, low: 0.01, high: 1.0}} or "
-                f"{{choices: [a, b]}}, got {raw!r}"
-            )
+            example = "{type: float, low: 0.01, high: 1.0} or {choices: [a, b]}"
+            raise ConfigError(f"{where} must be a mapping such as {example}, got {raw!r}")
         if "choices" in raw:
             _reject_unknown_keys(where, raw, {"choices", "type"})
             choices = raw["choices"]
