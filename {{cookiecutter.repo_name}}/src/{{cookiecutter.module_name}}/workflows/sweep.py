@@ -357,7 +357,8 @@ def _run_trial(
     trial.report(value, step=0)
     pruned = trial.should_prune()
     study.tell(trial, value if not pruned else None, state=TrialState.PRUNED if pruned else None)
-    best = study.best_trial if _finished(study) else None
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    best = study.best_trial if complete else None  # pruned trials have no best
     logger.info(
         "trial %3d  %s %.4f%s  %s  | best %.4f (trial %d)",
         trial.number, metric, value, " (pruned)" if pruned else "", _shown(values),
