@@ -410,7 +410,7 @@ def _check_same_rows(study: optuna.Study, trial: optuna.Trial) -> None:
     digest = trial.user_attrs.get(DIGEST_ATTR)
     for other in study.get_trials(deepcopy=False):
         reference = other.user_attrs.get(DIGEST_ATTR)
-        if other.number < trial.number and reference and other.state.name == "COMPLETE":
+        if other.number < trial.number and reference and other.state.name != "FAIL":
             if reference != digest:
                 raise RefusedError(
                     f"Trial {trial.number} was scored on other held-out rows than trial "
@@ -435,7 +435,8 @@ def _record(
     trials = study.get_trials(deepcopy=False)
     complete = [t for t in trials if t.state == TrialState.COMPLETE]
     running = sum(t.state == TrialState.RUNNING for t in trials)
-    digests = {t.user_attrs.get(DIGEST_ATTR) for t in complete}
+    finished = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
+    digests = {t.user_attrs.get(DIGEST_ATTR) for t in finished}
     best = study.best_trial if complete else None
     summary: dict[str, Any] = {
         "study": study.study_name,
@@ -452,7 +453,7 @@ def _record(
     if len(digests) > 1:
         logger.warning("The trials were scored on different held-out rows: %s", digests)
     elif digests:
-        logger.info("All %d trials were scored on the same held-out rows.", len(complete))
+        logger.info("All %d trials were scored on the same held-out rows.", len(finished))
     done = _finished(study) >= budget and running == 0
     status = "FINISHED" if done else (stopped if running == 0 else None)
     recording.record_sweep(
