@@ -45,6 +45,7 @@ COMMON_FILES = {
     "docs/evaluation.md",
     "docs/lifecycle.md",
     "docs/tracking.md",
+    "docs/sweeps.md",
     "notebooks/01-explore-runs.ipynb",
     "tests/conftest.py",
     "tests/test_blocks.py",
@@ -68,6 +69,7 @@ COMMON_FILES = {
     "tests/test_run_records.py",
     "tests/test_safety.py",
     "tests/test_serve.py",
+    "tests/test_sweep.py",
     "tests/test_server.py",
     "tests/test_tables.py",
     "tests/test_tracking.py",
@@ -123,6 +125,7 @@ PACKAGE_FILES = {
     "workflows/serve.py",
     "workflows/server.py",
     "workflows/steps.py",
+    "workflows/sweep.py",
     "workflows/train.py",
 }
 

@@ -11,6 +11,7 @@ A config names the building blocks of one experiment and how its data is split::
     split: {test_size: 0.2, stratify: true}
     promotion: {metric: roc_auc, margin: 0.002}   # optional: how `promote` decides
     monitor: {alpha: 0.05, max_metric_drop: 0.05}  # optional: when `monitor` says retrain
+    sweep: {params: {model.params.C: {type: float, low: 0.01, high: 10, log: true}}}
 
 Each block's ``type`` is a short built-in name or an import path (see :mod:`.blocks`); its
 other keys are the keyword arguments of that class. Overrides such as ``model.params.C=0.5``
@@ -177,6 +178,166 @@ class MonitorSpec:
         return spec
 
 
+SWEEP_EXAMPLE = """\
+sweep:
+  trials: 20                 # finished trials the study aims at, over all workers
+  metric: roc_auc            # default: promotion.metric, else the evaluator's key metric
+  params:                    # model.* keys only: the held-out rows must stay the same
+    model.params.C: {type: float, low: 0.001, high: 100.0, log: true}
+    model.params.max_iter: {type: int, low: 100, high: 1000, step: 100}
+    model.params.solver: {choices: [lbfgs, liblinear]}"""
+SWEEP_PREFIX = "model."
+SAMPLERS = ("tpe", "random")
+PRUNERS = ("none", "median")
+DIRECTIONS = ("maximize", "minimize")
+
+
+@dataclass(frozen=True)
+class SearchRange:
+    """The values one parameter of a sweep may take: a numeric range or a list of choices.
+
+    Attributes:
+        type: ``int``, ``float`` or ``choice``.
+        low: Smallest value of a range (included).
+        high: Largest value of a range (included).
+        log: Sample the range on a log scale (both bounds must then be positive).
+        step: Spacing of the values of a range (None: any value; ``int`` ranges: 1).
+        choices: The values of a ``choice`` parameter.
+    """
+
+    type: str
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    step: float | None = None
+    choices: tuple[Any, ...] = ()
+
+    @classmethod
+    def parse(cls, name: str, raw: object) -> SearchRange:
+        """Read one parameter's range, e.g. ``{type: float, low: 0.001, high: 1, log: true}``."""
+        where = f"sweep.params.{name}"
+        if not isinstance(raw, Mapping):
+            example = "{type: float, low: 0.01, high: 1.0} or {choices: [a, b]}"
+            raise ConfigError(f"{where} must be a mapping such as {example}, got {raw!r}")
+        if "choices" in raw:
+            _reject_unknown_keys(where, raw, {"choices", "type"})
+            choices = raw["choices"]
+            if not isinstance(choices, list) or not choices:
+                raise ConfigError(f"{where}.choices must be a non-empty list, got {choices!r}")
+            if any(not isinstance(c, str | int | float | bool) and c is not None for c in choices):
+                raise ConfigError(f"{where}.choices may only hold numbers, text, booleans, null")
+            return cls(type="choice", choices=tuple(choices))
+        _reject_unknown_keys(where, raw, {"type", "low", "high", "log", "step"})
+        kind = raw.get("type")
+        if kind not in ("int", "float"):
+            raise ConfigError(
+                f"{where}.type must be int or float (or give choices: [...]), got {kind!r}"
+            )
+        spec = cls(
+            type=kind,
+            low=raw.get("low"),
+            high=raw.get("high"),
+            log=raw.get("log", False),
+            step=raw.get("step"),
+        )
+        number = int if kind == "int" else (int, float)
+        for key in ("low", "high"):
+            value = getattr(spec, key)
+            if isinstance(value, bool) or not isinstance(value, number):
+                expected = "an integer" if kind == "int" else "a number"
+                raise ConfigError(f"{where}.{key} must be {expected}, got {value!r}")
+        _check_type(f"{where}.log", spec.log, bool)
+        if spec.step is not None:
+            if isinstance(spec.step, bool) or not isinstance(spec.step, number) or spec.step <= 0:
+                raise ConfigError(f"{where}.step must be a positive {kind}, got {spec.step!r}")
+            if spec.log:
+                raise ConfigError(f"{where}: a log range cannot have a step; drop one of them")
+        if not spec.low < spec.high:  # type: ignore[operator]
+            raise ConfigError(f"{where}: low must be below high, got {spec.low} and {spec.high}")
+        if spec.log and spec.low <= 0:  # type: ignore[operator]
+            raise ConfigError(f"{where}: a log range needs low > 0, got {spec.low}")
+        return spec
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the YAML form of the range."""
+        if self.type == "choice":
+            return {"choices": list(self.choices)}
+        shape = {"type": self.type, "low": self.low, "high": self.high, "log": self.log}
+        return shape if self.step is None else {**shape, "step": self.step}
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """What ``sweep`` searches: parameter ranges, the objective and the search's budget.
+
+    Attributes:
+        params: The range of each swept model option, by its dotted key (``model.params.C``
+            for a scikit-learn estimator's ``C``, ``model.<option>`` for your own model).
+        metric: The objective; None: ``promotion.metric``, else the evaluator's key metric.
+        direction: ``maximize`` or ``minimize``; None: the evaluator knows the metric's.
+        trials: Trials the study must have finished, over all its workers.
+        sampler: ``tpe`` (Optuna's default, Bayesian) or ``random``.
+        pruner: ``none`` or ``median``. A trial is one training reporting one value at its
+            end, so no pruner can stop a trial early: ``median`` only marks as PRUNED the
+            trials that ended worse than the median of the earlier ones.
+        seed: Seed of the sampler; None: the config's ``seed``.
+        study: Name of the Optuna study; None: the experiment's name.
+    """
+
+    params: dict[str, SearchRange]
+    metric: str | None = None
+    direction: str | None = None
+    trials: int = 20
+    sampler: str = "tpe"
+    pruner: str = "none"
+    seed: int | None = None
+    study: str | None = None
+
+    @classmethod
+    def parse(cls, raw: object) -> SweepSpec | None:
+        """Read and check the optional ``sweep`` section."""
+        section = _section("sweep", raw, cls)
+        if raw is None:
+            return None
+        params = section.pop("params", None)
+        if not isinstance(params, Mapping) or not params:
+            raise ConfigError(
+                f"sweep.params must map model parameters to ranges, e.g.\n{SWEEP_EXAMPLE}"
+            )
+        for name in params:
+            if not str(name).startswith(SWEEP_PREFIX) or str(name) == f"{SWEEP_PREFIX}type":
+                raise ConfigError(
+                    f"sweep.params.{name}: only the model's options ({SWEEP_PREFIX}*) can be "
+                    f"swept, so that every trial has the same data and held-out rows; "
+                    f"e.g. {SWEEP_PREFIX}params.C"
+                )
+        ranges = {str(name): SearchRange.parse(str(name), value) for name, value in params.items()}
+        spec = cls(params=ranges, **section)
+        _check_type("sweep.metric", spec.metric, str, optional=True)
+        _check_choice("sweep.direction", spec.direction, DIRECTIONS, optional=True)
+        _check_type("sweep.trials", spec.trials, int)
+        if spec.trials < 1:
+            raise ConfigError(f"sweep.trials must be at least 1, got {spec.trials}")
+        _check_choice("sweep.sampler", spec.sampler, SAMPLERS)
+        _check_choice("sweep.pruner", spec.pruner, PRUNERS)
+        _check_type("sweep.seed", spec.seed, int, optional=True)
+        _check_type("sweep.study", spec.study, str, optional=True)
+        return spec
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the YAML form of the section."""
+        ranges = {name: space.to_dict() for name, space in self.params.items()}
+        return {**asdict(self), "params": ranges}
+
+
+def _check_choice(
+    name: str, value: object, allowed: tuple[str, ...], *, optional: bool = False
+) -> None:
+    if (optional and value is None) or value in allowed:
+        return
+    raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+
+
 def _section(name: str, raw: object, spec: type) -> dict[str, Any]:
     """Return an optional mapping section, refusing keys the spec does not have."""
     if raw is None:
@@ -234,6 +395,7 @@ class ExperimentConfig:
         monitor: When ``monitor`` recommends retraining.
         trust_pickle: Allow loading pickled models (your own ``Model`` classes): a pickle
             runs the code it holds when loaded, so only for stores whose writers you trust.
+        sweep: What ``sweep`` searches, if the config declares a search space.
         source: The YAML file the config was read from, if any.
     """
 
@@ -247,6 +409,7 @@ class ExperimentConfig:
     promotion: PromotionSpec = field(default_factory=PromotionSpec)
     monitor: MonitorSpec = field(default_factory=MonitorSpec)
     trust_pickle: bool = False
+    sweep: SweepSpec | None = None
     source: Path | None = field(default=None, compare=False)
 
     @classmethod
@@ -282,6 +445,7 @@ class ExperimentConfig:
             promotion=PromotionSpec.parse(raw.get("promotion")),
             monitor=MonitorSpec.parse(raw.get("monitor")),
             trust_pickle=_flag("trust_pickle", raw.get("trust_pickle", False)),
+            sweep=SweepSpec.parse(raw.get("sweep")),
             source=source,
         )
 
@@ -298,6 +462,7 @@ class ExperimentConfig:
             "promotion": asdict(self.promotion),
             "monitor": asdict(self.monitor),
             "trust_pickle": self.trust_pickle,
+            **({"sweep": self.sweep.to_dict()} if self.sweep else {}),
         }
 
     def to_params(self) -> dict[str, str]:
@@ -316,6 +481,7 @@ _TOP_LEVEL_KEYS = (
     "promotion",
     "monitor",
     "trust_pickle",
+    "sweep",
 )
 
 
@@ -326,6 +492,18 @@ def _reject_unknown_keys(section: str, raw: Mapping[str, Any], allowed: set[str]
             f"Unknown key(s) in {section}: {', '.join(map(str, unknown))}. "
             f"Expected: {', '.join(sorted(allowed))}"
         )
+
+
+def with_values(config: ExperimentConfig, values: Mapping[str, Any]) -> ExperimentConfig:
+    """Return the config with dotted keys set to values, e.g. a sweep trial's parameters."""
+    raw = config.to_dict()
+    for key, value in values.items():
+        *sections, last = key.split(".")
+        node = raw
+        for section in sections:
+            node = node.setdefault(section, {})
+        node[last] = value
+    return ExperimentConfig.from_dict(raw, source=config.source)
 
 
 def resolve_config_path(name: str | Path | None = None) -> Path:

@@ -45,6 +45,35 @@ def train(args: argparse.Namespace) -> int:
     return ExitStatus.OK
 
 
+def sweep(args: argparse.Namespace) -> int:
+    """Run (or join) an Optuna study of the config's search space."""
+    from ..workflows.sweep import sweep
+
+    summary = sweep(
+        config_of(args),
+        trials=args.trials,
+        study_name=args.study,
+        register_best=args.register_best,
+    )
+    print(
+        f"\nStudy {summary.study!r}: {summary.finished} of {summary.budget} trials finished "
+        f"({summary.storage})"
+    )
+    if summary.best_trial is not None:
+        print(f"  Best trial: {summary.best_trial}, {summary.metric} {summary.best_value:.4f}")
+        for name, value in summary.best_params.items():
+            print(f"    {name} = {value}")
+        print(f"  Its run: {summary.best_run_id}")
+    uri = summary.parent.tracking_uri
+    where = "open" if uri.startswith(("http://", "https://")) else "run `make ui` and open"
+    print(f"  See the trials under the parent run: {where} {summary.parent.url}")
+    if summary.registered_uri:
+        print(f"  Model: {summary.registered_uri}, alias '{CANDIDATE_ALIAS}'")
+    elif args.register_best:
+        print("  Nothing registered: the study is not done; its last worker registers the best.")
+    return ExitStatus.OK
+
+
 def evaluate(args: argparse.Namespace) -> int:
     """Evaluate a model on the held-out rows."""
     from ..workflows.evaluate import evaluate
@@ -245,6 +274,7 @@ def close_stale(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "train": train,
+    "sweep": sweep,
     "evaluate": evaluate,
     "promote": promote,
     "predict": predict,

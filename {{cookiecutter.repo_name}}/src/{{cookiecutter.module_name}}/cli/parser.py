@@ -25,6 +25,7 @@ examples:
   {PROG} train                               # configs/classification.yaml
   {PROG} train regression                    # configs/regression.yaml
   {PROG} train model.params.C=0.5 split.seed=7
+  {PROG} sweep --trials 6                    # Optuna search of the config's sweep section
   {PROG} evaluate                            # the 'candidate' model, held-out rows
   {PROG} promote                             # candidate vs champion on the same rows
   {PROG} predict data/raw/new.csv --keep id  # the champion's predictions, to a file
@@ -97,6 +98,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     config_items(train)
     run_labels(train, "the model, the overrides and the split seed, e.g. 'SVC C=0.5 seed=42'")
+
+    sweep = command(
+        "sweep",
+        "search model parameters with Optuna, each trial a tracked training",
+        "Run an Optuna study over the config's sweep section; each trial is a training, "
+        "nested under the study's parent run. Started in several shells or machines with "
+        "the same OPTUNA_STORAGE, the workers share the study and split its trials; the "
+        "same command resumes an interrupted study. See docs/sweeps.md.",
+    )
+    config_items(sweep)
+    sweep.add_argument(
+        "--trials", type=int, help="trials the study finishes, over all workers (sweep.trials)"
+    )
+    sweep.add_argument("--study", help="the study to create or join (default: the experiment)")
+    sweep.add_argument(
+        "--register-best",
+        action="store_true",
+        help="when the study is done, register the best trial's model as the 'candidate'",
+    )
 
     evaluate = command(
         "evaluate",

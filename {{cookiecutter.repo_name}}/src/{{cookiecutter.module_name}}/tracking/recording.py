@@ -78,6 +78,7 @@ def tracked_run(
     *,
     run_name: str | None = None,
     description: str | None = None,
+    parent_run_id: str | None = None,
 ) -> Iterator[Run]:
     """Start a run of the given type (``train``, ``promotion``...), ended when the block ends.
 
@@ -88,7 +89,7 @@ def tracked_run(
     (Ctrl-C or SIGTERM, even if a library swallowed the signal on the way), and FAILED on
     any error. It is tagged with this machine and process, so that a run whose process died
     without a word (SIGKILL, power cut) can be found and closed later
-    (:func:`close_abandoned_runs`).
+    (:func:`close_abandoned_runs`). With ``parent_run_id`` it is nested under that run.
     """
     import mlflow
 
@@ -99,6 +100,7 @@ def tracked_run(
             run_name=run_name or run_type,
             tags=all_tags,
             description=description or None,
+            parent_run_id=parent_run_id,
         )
     )
     try:
@@ -434,3 +436,114 @@ def _relative(path: Path) -> str:
         return path.resolve().relative_to(PROJECT_ROOT).as_posix()
     except ValueError:
         return str(path)
+
+
+# --- Sweeps: one parent run per Optuna study, shared by every worker of the study ---------
+# The parent belongs to the study, not to a process: it has no process tags, so another
+# command never closes it as abandoned while some worker still runs trials under it.
+
+SWEEP_RUN_TYPE = "sweep"
+SWEEP_STUDY_TAG, SWEEP_TRIAL_TAG = "sweep.study", "sweep.trial"
+SWEEP_BEST_PREFIX = "sweep.best."
+
+
+def create_sweep_run(
+    experiment_id: str, study: str, storage: str, settings: Mapping[str, Any]
+) -> str:
+    """Create a sweep's parent run (RUNNING) and return its id.
+
+    Args:
+        experiment_id: The experiment of the trials.
+        study: The Optuna study's name.
+        storage: Where the study is stored, without any password.
+        settings: The study's objective and search space, logged as parameters.
+    """
+    import mlflow
+
+    client = mlflow.MlflowClient()
+    tags = {
+        RUN_TYPE_TAG: SWEEP_RUN_TYPE,
+        SWEEP_STUDY_TAG: study,
+        "sweep.storage": storage,
+        "mlflow.runName": f"sweep {study}",
+    }
+    run = retried(lambda: client.create_run(experiment_id, tags=tags))
+    run_id = run.info.run_id
+    params = {key: str(value) for key, value in settings.items()}
+    retried(lambda: mlflow.MlflowClient().log_batch(run_id, params=_params(params)))
+    return run_id
+
+
+def sweep_run_exists(run_id: str) -> bool:
+    """Whether a sweep's parent run is in the current store (a study may outlive a store)."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return mlflow.MlflowClient().get_run(run_id).info.lifecycle_stage == "active"
+    except MlflowException:
+        return False
+
+
+def reopen_sweep_run(run_id: str) -> None:
+    """Mark a sweep's parent run RUNNING again: a worker is adding trials to it."""
+    import mlflow
+
+    retried(lambda: mlflow.MlflowClient().update_run(run_id, status="RUNNING"))
+
+
+def record_sweep(
+    run_id: str,
+    summary: Mapping[str, Any],
+    best_params: Mapping[str, Any],
+    figures: Mapping[str, Figure],
+    status: str | None,
+) -> None:
+    """Write what the study knows so far on its parent run; every worker may do it again.
+
+    Args:
+        run_id: The parent run.
+        summary: The study's counts, best value and trial, and the held-out rows' digest:
+            numbers become metrics, the rest tags.
+        best_params: The best trial's parameters, tagged ``sweep.best.<name>`` (tags, not
+            parameters: the best trial changes as trials are added, and MLflow parameters
+            cannot change).
+        figures: Optuna's figures, logged under ``figures/``.
+        status: End the run with this status (FINISHED, KILLED); None: leave it RUNNING.
+    """
+    import mlflow
+
+    client = mlflow.MlflowClient()
+    numbers = {
+        k: float(v)
+        for k, v in summary.items()
+        if isinstance(v, int | float) and not isinstance(v, bool)
+    }
+    tags = {f"sweep.{k}": str(v) for k, v in summary.items() if k not in numbers}
+    tags.update({f"{SWEEP_BEST_PREFIX}{k}": str(v) for k, v in best_params.items()})
+    retried(lambda: client.log_batch(run_id, metrics=_metrics(numbers), tags=_tags(tags)))
+    report = {**summary, "best_params": dict(best_params)}
+    retried(lambda: client.log_dict(run_id, report, "sweep.json"))
+    for name, figure in figures.items():
+        retried(lambda f=figure, n=name: client.log_figure(run_id, f, f"figures/{n}.png"))
+    if status is not None:
+        retried(lambda: client.set_terminated(run_id, status))
+
+
+def _params(values: Mapping[str, str]) -> list[Any]:
+    from mlflow.entities import Param
+
+    return [Param(key, value) for key, value in values.items()]
+
+
+def _tags(values: Mapping[str, str]) -> list[Any]:
+    from mlflow.entities import RunTag
+
+    return [RunTag(key, value) for key, value in values.items()]
+
+
+def _metrics(values: Mapping[str, float]) -> list[Any]:
+    from mlflow.entities import Metric
+
+    now = int(time.time() * 1000)
+    return [Metric(key, value, now, 0) for key, value in values.items()]

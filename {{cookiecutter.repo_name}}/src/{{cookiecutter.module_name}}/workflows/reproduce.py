@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import blocks, provenance
@@ -90,7 +90,8 @@ def reproduce(
 
     # The same config, never registered: a reproduction is a check, not a candidate.
     again = train(
-        replace(config, registered_model=None),
+        config,
+        register=False,
         run_name=f"reproduce {original.info.run_name or run_id}",
         tags=recording.reproduction_tags(run_id, mismatches + warnings),
     )

@@ -28,6 +28,8 @@ def train(
     *,
     run_name: str | None = None,
     description: str | None = None,
+    register: bool = True,
+    parent_run_id: str | None = None,
     tags: Mapping[str, str] | None = None,
 ) -> steps.RunSummary:
     """Train, evaluate and track one run; register the model as ``candidate`` if configured.
@@ -37,7 +39,10 @@ def train(
         run_name: The run's name (default: the model's name and the split seed, see
             :func:`naming.run_name`).
         description: The run's note, e.g. what this run tries.
-        tags: Extra run tags, e.g. those of a reproduction (they may set the run type).
+        register: Register the model if the config names a registered model (a sweep's
+            trials do not: only the best one may be; nor does a reproduction).
+        parent_run_id: Nest the run under this one (a sweep's parent run).
+        tags: More tags for the run: a sweep's trial number, a reproduction's original.
     """
     run_name = run_name or naming.run_name(config)
     dataset = blocks.build_dataset(config.dataset)
@@ -52,7 +57,12 @@ def train(
     registered_uri = None
     with (
         recording.tracked_run(
-            experiment_id, "train", tags, run_name=run_name, description=description
+            experiment_id,
+            "train",
+            tags,
+            run_name=run_name,
+            description=description,
+            parent_run_id=parent_run_id,
         ) as run,
         registry.withdrawn_unless_finished(run.info.run_id),
     ):
@@ -82,7 +92,7 @@ def train(
             rows=held_out_rows,
         )
 
-        if config.registered_model:  # last: only a fully logged model is registered
+        if config.registered_model and register:  # last: only a fully logged model is registered
             name, alias = config.registered_model, registry.CANDIDATE_ALIAS
             logger.info("[6/6] Registering the model as %r with the alias %r", name, alias)
             metric = config.promotion.metric or evaluator.key_metric or ""
