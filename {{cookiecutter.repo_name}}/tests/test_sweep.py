@@ -10,7 +10,11 @@ import pytest
 from conftest import make_config, write_config
 
 from {{ cookiecutter.module_name }}.cli import main
-from {{ cookiecutter.module_name }}.config import ConfigError, SearchRange, SweepSpec
+from {{ cookiecutter.module_name }}.config import (
+    ConfigError,
+    SearchRange,
+    SweepSpec,
+)
 from {{ cookiecutter.module_name }}.tracking import recording
 from {{ cookiecutter.module_name }}.workflows import sweep as sweeping
 

@@ -5,7 +5,10 @@ import pytest
 from conftest import DummyModel
 
 from {{ cookiecutter.module_name }} import provenance
-from {{ cookiecutter.module_name }}.datasets import content_digest, split_dataset
+from {{ cookiecutter.module_name }}.datasets import (
+    content_digest,
+    split_dataset,
+)
 from {{ cookiecutter.module_name }}.evaluation import classification_metrics
 from {{ cookiecutter.module_name }}.models import load_model
 from {{ cookiecutter.module_name }}.paths import PROJECT_ROOT
