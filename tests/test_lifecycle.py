@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import signal
 import subprocess
 import urllib.error
 import urllib.request
@@ -18,7 +16,7 @@ import urllib.request
 import pytest
 
 from baking import BakedProject, install_project, user_environment
-from running import free_port, read_store, run_id_of, wait_for_port
+from running import background, free_port, read_store, run_id_of, wait_for_port
 
 pytestmark = pytest.mark.slow
 
@@ -169,16 +167,8 @@ def test_the_rest_api_serves_the_champion_like_predict(project, loop, tmp_path):
 
     port = free_port()
     log = tmp_path / "serve.log"
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            ["make", "serve", f"ARGS=--port {port}"],
-            cwd=project.path,
-            env=user_environment(),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
+    command = ["make", "serve", f"ARGS=--port {port}"]
+    with background(command, log, cwd=project.path, env=user_environment()) as server:
         wait_for_port(port, process=server, log=log)
         base = f"http://127.0.0.1:{port}"
         with urllib.request.urlopen(f"{base}/ping", timeout=30) as response:
@@ -190,9 +180,7 @@ def test_the_rest_api_serves_the_champion_like_predict(project, loop, tmp_path):
         assert "message" in json.loads(error.value.read())
         with urllib.request.urlopen(f"{base}/ping", timeout=30) as response:
             assert response.status == 200  # still serving
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+    assert server.returncode is not None  # stopped with its process group
     assert "127.0.0.1" in log.read_text()
 
 

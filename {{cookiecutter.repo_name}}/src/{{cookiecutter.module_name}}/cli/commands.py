@@ -64,9 +64,8 @@ def sweep(args: argparse.Namespace) -> int:
         for name, value in summary.best_params.items():
             print(f"    {name} = {value}")
         print(f"  Its run: {summary.best_run_id}")
-    uri = summary.parent.tracking_uri
-    where = "open" if uri.startswith(("http://", "https://")) else "run `make ui` and open"
-    print(f"  See the trials under the parent run: {where} {summary.parent.url}")
+    parent = how_to_open(summary.parent.url, summary.parent.tracking_uri)
+    print(f"  See the trials under the parent run: {parent}")
     if summary.registered_uri:
         print(f"  Model: {summary.registered_uri}, alias '{CANDIDATE_ALIAS}'")
     elif args.register_best:
@@ -313,7 +312,11 @@ def config_and_overrides(items: Sequence[str]) -> tuple[str | None, list[str]]:
 
 def report(run_id: str, url: str, tracking_uri: str) -> None:
     """Print where to see a finished run."""
-    where = (
-        "open" if tracking_uri.startswith(("http://", "https://")) else "run `make ui` and open"
-    )
-    print(f"\nRun {run_id} finished.\n  See it: {where} {url}")
+    print(f"\nRun {run_id} finished.\n  See it: {how_to_open(url, tracking_uri)}")
+
+
+def how_to_open(url: str, tracking_uri: str) -> str:
+    """Say how to open a run's page: on the tracking server, or in ``make ui``."""
+    if tracking_uri.startswith(("http://", "https://")):
+        return f"open {url}"
+    return f"run `make ui` and open {url}"
