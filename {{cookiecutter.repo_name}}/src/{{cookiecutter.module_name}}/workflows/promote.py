@@ -24,6 +24,7 @@ from ..tracking import recording, registry
 from . import steps
 
 if TYPE_CHECKING:
+    from mlflow.entities import Run
     from mlflow.entities.model_registry import ModelVersion
 
     from ..config import ExperimentConfig, PromotionSpec
@@ -80,9 +81,14 @@ def promote(
     name = steps.registered_name(config)
     challenger = _challenger(name, version)
     champion = registry.version_by_alias(name, registry.CHAMPION_ALIAS)
-    for role, model_version in (("challenger", challenger), ("champion", champion)):
-        if model_version is not None:
-            _require_finished_training(role, model_version)
+    # Each version's training run, fetched once: its end state and its held-out rows.
+    trained = {
+        role: (model_version, registry.training_run(model_version))
+        for role, model_version in (("challenger", challenger), ("champion", champion))
+        if model_version is not None
+    }
+    for role, (model_version, training) in trained.items():
+        _require_finished_training(role, model_version, training)
     if champion is not None and champion.version == challenger.version:
         logger.info("Version %s of %r is already the champion", challenger.version, name)
         return Decision(True, "already the champion", str(challenger.version), None, None, None)
@@ -93,7 +99,7 @@ def promote(
     logger.info("[1/4] Holding out the rows both models are scored on")
     split = steps.held_out(config, dataset)
     rows_digest = content_digest(split.test_features, split.test_target)
-    mismatches = _rows_mismatches(rows_digest, challenger, champion)
+    mismatches = _rows_mismatches(rows_digest, trained)
     if mismatches and not allow_other_rows:
         raise steps.RefusedError(
             f"Cannot compare on rows {rows_digest}: {'; '.join(mismatches)}. Such a model "
@@ -204,8 +210,8 @@ def _challenger(name: str, version: str | None) -> ModelVersion:
     return candidate
 
 
-def _require_finished_training(role: str, version: ModelVersion) -> None:
-    status = registry.training_run(version).info.status
+def _require_finished_training(role: str, version: ModelVersion, training: Run) -> None:
+    status = training.info.status
     if status != "FINISHED":
         raise steps.RefusedError(
             f"The {role}, version {version.version} of {version.name!r}, was trained by run "
@@ -214,15 +220,11 @@ def _require_finished_training(role: str, version: ModelVersion) -> None:
         )
 
 
-def _rows_mismatches(
-    rows_digest: str, challenger: ModelVersion, champion: ModelVersion | None
-) -> list[str]:
+def _rows_mismatches(rows_digest: str, trained: dict[str, tuple[ModelVersion, Run]]) -> list[str]:
     """Say which model was trained with other held-out rows than ``rows_digest``."""
     mismatches = []
-    for role, version in (("challenger", challenger), ("champion", champion)):
-        if version is None:
-            continue
-        digest = recording.input_digest(registry.training_run(version), recording.EVALUATION)
+    for role, (version, training) in trained.items():
+        digest = recording.input_digest(training, recording.EVALUATION)
         if digest != rows_digest:
             mismatches.append(
                 f"the {role} (version {version.version}) held out rows {digest} in training"
