@@ -54,8 +54,8 @@ class PausingModel(SklearnModel):
         return super().log(name, **options)
 
 
-def register_then_pause(model_uri, name, _register=registry.register):
-    version = _register(model_uri, name)
+def register_then_pause(model_uri, name, _register=registry.register, **options):
+    version = _register(model_uri, name, **options)
     pause("register")  # the version exists: an interrupt now must withdraw it
     return version
 
