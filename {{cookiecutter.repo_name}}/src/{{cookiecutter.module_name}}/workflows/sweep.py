@@ -99,12 +99,13 @@ def sweep(
     if budget < 1:
         raise ConfigError(f"--trials must be at least 1, got {budget}")
     evaluator = blocks.build_evaluator(config.evaluator)
-    metric = spec.metric or config.promotion.metric or evaluator.key_metric
-    if metric is None:
+    if spec.metric is not None:
+        metric, higher_is_better = spec.metric, evaluator.higher_is_better(spec.metric)
+    elif config.promotion.metric is None and evaluator.key_metric is None:
         raise ConfigError("Name the objective: sweep.metric (the evaluator has no key metric)")
-    direction = spec.direction or (
-        "maximize" if evaluator.higher_is_better(metric) else "minimize"
-    )
+    else:  # the metric promote decides on, and its direction
+        metric, higher_is_better = steps.deciding_metric(config, evaluator)
+    direction = spec.direction or ("maximize" if higher_is_better else "minimize")
     name = study_name or spec.study or config.experiment
     seed = spec.seed if spec.seed is not None else config.seed
 
