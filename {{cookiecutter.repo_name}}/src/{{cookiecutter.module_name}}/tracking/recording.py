@@ -300,20 +300,18 @@ def record_reproduction(
 ) -> None:
     """Record on a finished reproduction run its verdict and each metric's difference."""
     import mlflow
-    from mlflow.entities import Metric, Param, RunTag
 
-    client, now = mlflow.MlflowClient(), int(time.time() * 1000)
-    differences = [
-        Metric(f"reproduction.difference.{name}", again - value, now, 0)
+    differences = {
+        f"reproduction.difference.{name}": again - value
         for name, (value, again) in metrics.items()
         if again is not None
-    ]
+    }
     retried(
-        lambda: client.log_batch(
+        lambda: mlflow.MlflowClient().log_batch(
             run_id,
-            metrics=differences,
-            params=[Param("reproduction.tolerance", str(tolerance))],
-            tags=[RunTag("reproduction.verdict", verdict)],
+            metrics=_metrics(differences),
+            params=_params({"reproduction.tolerance": str(tolerance)}),
+            tags=_tags({"reproduction.verdict": verdict}),
         )
     )
 
@@ -470,19 +468,14 @@ def create_sweep_run(
     run = retried(lambda: client.create_run(experiment_id, tags=tags))
     run_id = run.info.run_id
     params = {key: str(value) for key, value in settings.items()}
-    retried(lambda: mlflow.MlflowClient().log_batch(run_id, params=_params(params)))
+    retried(lambda: client.log_batch(run_id, params=_params(params)))
     return run_id
 
 
 def sweep_run_exists(run_id: str) -> bool:
     """Whether a sweep's parent run is in the current store (a study may outlive a store)."""
-    import mlflow
-    from mlflow.exceptions import MlflowException
-
-    try:
-        return mlflow.MlflowClient().get_run(run_id).info.lifecycle_stage == "active"
-    except MlflowException:
-        return False
+    run = find_run(run_id)
+    return run is not None and run.info.lifecycle_stage == "active"
 
 
 def reopen_sweep_run(run_id: str) -> None:
