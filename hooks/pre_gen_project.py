@@ -24,9 +24,14 @@ from pathlib import Path
 # the rendered context's ``_dependencies``. What cookiecutter.json cannot say is below.
 
 # Distributions whose import name is not their name with "-" turned into "_".
-IMPORT_NAMES = {"scikit-learn": "sklearn", "python-dotenv": "dotenv", "pyyaml": "yaml"}
+IMPORT_NAMES = {
+    "scikit-learn": "sklearn",
+    "python-dotenv": "dotenv",
+    "pyyaml": "yaml",
+    "pyopenssl": "openssl",  # imported as OpenSSL; a package name is lower-case anyway
+}
 # Imported by the project's code but installed as dependencies of its dependencies.
-TRANSITIVE_IMPORTS = ("nbformat", "scipy", "skops")
+TRANSITIVE_IMPORTS = ("nbformat",)
 # Folders of the generated layout that an import of the same name would collide with.
 LAYOUT_NAMES = ("src", "test", "tests")
 

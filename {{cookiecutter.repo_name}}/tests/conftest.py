@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from {{ cookiecutter.module_name }} import signatures
 from {{ cookiecutter.module_name }}.config import (
     BlockSpec,
     ExperimentConfig,
@@ -67,15 +68,36 @@ def import_path(block: type) -> str:
     return f"{block.__module__}.{block.__qualname__}"
 
 
+@pytest.fixture(scope="session")
+def signing_keys(tmp_path_factory):
+    """A signing key made for the test session, and a trusted-signers folder that trusts it.
+
+    Returns the environment variables that point the project at them, never at your own key.
+    """
+    folder = tmp_path_factory.mktemp("signing")
+    environment = {
+        signatures.PRIVATE_KEY_ENV: str(folder / "private-key.pem"),
+        signatures.TRUSTED_SIGNERS_ENV: str(folder / "trusted-signers"),
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in environment.items():
+            patch.setenv(name, value)
+        signatures.create_key("tests")
+    return environment
+
+
 @pytest.fixture(autouse=True)
-def isolated_tracking(tmp_path, monkeypatch):
-    """Point MLflow at an empty store in the test's temporary folder, never the project's.
+def isolated_tracking(tmp_path, monkeypatch, signing_keys):
+    """Point MLflow at an empty store in the test's temporary folder, never the project's,
+    and sign and verify models with the test session's key.
 
     The store is only created if the test uses MLflow; use `tracking_store` for a ready one.
     """
     database = tmp_path / "mlflow.db"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", store.sqlite_uri(database))
     monkeypatch.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
+    for name, value in signing_keys.items():
+        monkeypatch.setenv(name, value)
     yield database
     _forget_mlflow_state()
 
@@ -134,8 +156,7 @@ def make_config(*, margin: float = 0.0, split_seed: int = 7, rows: int = 60) -> 
     """An experiment config using the dummy blocks and the built-in classification evaluator.
 
     ``margin`` shifts the dummy model's threshold away from the best one (a worse model);
-    promotions are decided on accuracy, which that shift changes. The dummy model is one of
-    the project's own ``Model`` classes, stored as a pickle: the config trusts it.
+    promotions are decided on accuracy, which that shift changes.
     """
     return ExperimentConfig(
         experiment="dummy-experiment",
@@ -145,7 +166,6 @@ def make_config(*, margin: float = 0.0, split_seed: int = 7, rows: int = 60) -> 
         evaluator=BlockSpec(type="classification"),
         split=SplitSpec(test_size=0.25, seed=split_seed, stratify=True),
         promotion=PromotionSpec(metric="accuracy", margin=0.01, resamples=200),
-        trust_pickle=True,
     )
 
 

@@ -8,14 +8,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from {{ cookiecutter.module_name }}.models import (
-    SklearnModel,
-    load_model,
-    pipelines,
-)
+from {{ cookiecutter.module_name }}.config import ConfigError
+from {{ cookiecutter.module_name }}.models import SklearnModel, pipelines
 from {{ cookiecutter.module_name }}.models.pipelines import QuantileClipper
-from {{ cookiecutter.module_name }}.safety import UntrustedModelError
-from {{ cookiecutter.module_name }}.tracking import store
+from {{ cookiecutter.module_name }}.tracking import model_store, store
 
 
 def test_sklearn_model_builds_an_estimator_from_its_import_path(dummy_dataset):
@@ -52,51 +48,70 @@ def test_models_without_scores_return_none(dummy_dataset):
     assert model.predict_proba(dummy_dataset.features) is None
 
 
-def test_project_transformer_is_logged_with_skops_and_loads_back(tracking_store, dummy_dataset):
+def test_a_bad_parameter_value_is_a_config_error(dummy_dataset):
+    model = SklearnModel("sklearn.linear_model.LogisticRegression", {"C": "abc"})
+    with pytest.raises(ConfigError, match=r"Bad model\.params.*'C'"):
+        model.fit(dummy_dataset.features, dummy_dataset.target)
+
+
+def log(model, features):
+    """Log a fitted model as train does, in a run of its own; return its model URI."""
+    with mlflow.start_run(experiment_id=store.set_experiment("models")):
+        return model_store.log_model(model, features, model.predict(features)).model_uri
+
+
+def test_project_transformer_is_logged_with_skops_signed_and_loads_back(
+    tracking_store, dummy_dataset
+):
     model = SklearnModel(import_path(pipelines.logistic_regression))
     model.fit(dummy_dataset.features, dummy_dataset.target)
 
-    with mlflow.start_run(experiment_id=store.set_experiment("models")):
-        info = model.log("model", input_example=dummy_dataset.features.head(2))
-    loaded = SklearnModel.load(info.model_uri)
+    uri = log(model, dummy_dataset.features)
+    loaded = model_store.check_reloads(uri, model, dummy_dataset.features)
 
-    flavor = mlflow.models.get_model_info(info.model_uri).flavors["sklearn"]
-    assert flavor["serialization_format"] == "skops"
-    assert any(name.endswith("QuantileClipper") for name in flavor["skops_trusted_types"])
-    assert isinstance(loaded.estimator_.steps[0][1], QuantileClipper)
-    np.testing.assert_array_equal(
-        loaded.predict_proba(dummy_dataset.features), model.predict_proba(dummy_dataset.features)
-    )
+    assert loaded.flavor == "sklearn"
+    assert loaded.signer == "tests"
+    assert loaded.metadata.flavors["sklearn"]["serialization_format"] == "skops"
+    assert isinstance(loaded.model.estimator_.steps[0][1], QuantileClipper)
+    assert loaded.input_names == ["x1", "x2"]
 
 
-def test_estimators_skops_cannot_store_fall_back_to_cloudpickle(tracking_store, dummy_dataset):
+def test_estimators_skops_cannot_store_are_pickled_signed_and_load(tracking_store, dummy_dataset):
     pipeline = make_pipeline(FunctionTransformer(lambda x: 2 * x), LogisticRegression())
     model = SklearnModel(pipeline).fit(dummy_dataset.features, dummy_dataset.target)
 
-    with mlflow.start_run(experiment_id=store.set_experiment("models")):
-        info = model.log("model")
-    with pytest.raises(UntrustedModelError, match="--trust-pickle"):
-        load_model(info.model_uri)  # a pickle is only loaded when trusted
-    loaded = load_model(info.model_uri, trust_pickle=True)
+    uri = log(model, dummy_dataset.features)
+    loaded = model_store.check_reloads(uri, model, dummy_dataset.features)
 
-    flavor = mlflow.models.get_model_info(info.model_uri).flavors["sklearn"]
-    assert flavor["serialization_format"] == "cloudpickle"
-    np.testing.assert_array_equal(
-        loaded.predict(dummy_dataset.features), model.predict(dummy_dataset.features)
-    )
+    assert loaded.metadata.flavors["sklearn"]["serialization_format"] == "cloudpickle"
+    assert loaded.signer == "tests"  # signed: no --trust-pickle needed
 
 
 def test_custom_model_round_trips_through_pyfunc(tracking_store, dummy_dataset, dummy_model):
     dummy_model.fit(dummy_dataset.features, dummy_dataset.target)
 
-    with mlflow.start_run(experiment_id=store.set_experiment("models")):
-        info = dummy_model.log("model")
-    with pytest.raises(UntrustedModelError, match="trust_pickle: true"):
-        load_model(info.model_uri)
-    loaded = load_model(info.model_uri, trust_pickle=True)
+    loaded = model_store.load(log(dummy_model, dummy_dataset.features))
 
-    assert isinstance(loaded, DummyModel)
-    assert loaded.threshold_ == dummy_model.threshold_
+    assert loaded.flavor == "python_function"
+    assert isinstance(loaded.model, DummyModel)
+    assert loaded.model.threshold_ == dummy_model.threshold_
+
+
+def test_a_model_class_picks_its_flavor_from_the_table(monkeypatch, dummy_model):
+    assert model_store.flavor_of(SklearnModel("sklearn.svm.SVC")).name == "sklearn"
+    assert model_store.flavor_of(dummy_model).name == "python_function"
+    special = model_store.Flavor("python_function", lambda model: (None, {}))
+    monkeypatch.setitem(model_store.FLAVORS, DummyModel, special)
+    assert model_store.flavor_of(dummy_model) is special
+
+
+def test_a_model_that_predicts_differently_once_loaded_is_caught(tracking_store, dummy_dataset):
+    model = DummyModel().fit(dummy_dataset.features, dummy_dataset.target)
+    uri = log(model, dummy_dataset.features)
+    model.threshold_ += 10  # the trained object no longer matches what was stored
+
+    with pytest.raises(model_store.ModelDoesNotReloadError, match="predicts differently"):
+        model_store.check_reloads(uri, model, dummy_dataset.features)
 
 
 def test_default_get_params_reads_constructor_arguments():

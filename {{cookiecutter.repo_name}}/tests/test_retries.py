@@ -21,8 +21,14 @@ def flaky(message, failures):
 
 @pytest.fixture
 def pauses(monkeypatch):
+    """Sleep on a fake clock: record each pause and move the clock on by it."""
     slept = []
-    monkeypatch.setattr(retries.time, "sleep", slept.append)
+
+    def sleep(seconds):
+        slept.append(seconds)
+
+    monkeypatch.setattr(retries.time, "sleep", sleep)
+    monkeypatch.setattr(retries.time, "monotonic", lambda: sum(slept))
     return slept
 
 
@@ -46,10 +52,31 @@ def test_other_errors_and_endless_failures_are_raised(pauses):
     with pytest.raises(MlflowException, match="no such run"):
         retries.retried(action)
     assert len(calls) == 1
-    action, calls = flaky("too many clients already", 100)
-    with pytest.raises(MlflowException, match="too many clients"):
+    action, calls = flaky("duplicate key value violates unique constraint", 100)
+    with pytest.raises(MlflowException, match="duplicate key"):
         retries.retried(action)
-    assert len(calls) == retries.ATTEMPTS
+    assert len(calls) == retries.CONFLICT_ATTEMPTS
+
+
+def test_a_busy_or_silent_store_is_waited_for_up_to_the_configured_time(
+    pauses, monkeypatch, caplog
+):
+    monkeypatch.setenv(retries.WAIT_ENV, "100")
+    action, calls = flaky("Max retries exceeded with url (Connection refused)", 1000)
+    with pytest.raises(retries.StoreUnavailableError, match=r"did not answer for .* s"):
+        retries.retried(action)
+    assert sum(pauses) <= 100
+    assert sum(pauses) > 30  # it did wait, with growing pauses
+    said = [record.getMessage() for record in caplog.records]
+    assert len(said) == len(calls) - 1  # one line per retry
+    assert all(line.startswith("waiting for the tracking store (") for line in said)
+    assert "attempt 1, next in" in said[0]
+
+
+def test_a_locked_sqlite_store_is_retried(pauses):
+    action, calls = flaky("(sqlite3.OperationalError) database is locked", 3)
+    assert retries.retried(action) == "done"
+    assert len(calls) == 4
 
 
 def test_a_write_that_cannot_lose_a_race_retries_only_a_busy_server(pauses):

@@ -2,16 +2,15 @@
 
 import mlflow
 import pytest
-from conftest import DummyModel
 
-from {{ cookiecutter.module_name }} import provenance
+from {{ cookiecutter.module_name }} import provenance, signatures
 from {{ cookiecutter.module_name }}.datasets import (
     content_digest,
     split_dataset,
 )
 from {{ cookiecutter.module_name }}.evaluation import classification_metrics
-from {{ cookiecutter.module_name }}.models import load_model
 from {{ cookiecutter.module_name }}.paths import PROJECT_ROOT
+from {{ cookiecutter.module_name }}.tracking import model_store
 from {{ cookiecutter.module_name }}.tracking.recording import input_digest
 from {{ cookiecutter.module_name }}.workflows.evaluate import evaluate
 from {{ cookiecutter.module_name }}.workflows.train import train
@@ -57,7 +56,7 @@ def test_train_tracks_a_complete_run(tracking_store, dummy_config, dummy_dataset
     split = split_dataset(dummy_dataset, test_size=0.25, seed=7, stratify=True)
     held_out = content_digest(split.test_features, split.test_target)
     assert input_digest(run, "evaluation") == held_out
-    model = load_model("models:/dummy-model@candidate", trust_pickle=True)
+    model = model_store.load("models:/dummy-model@candidate").model
     metrics = classification_metrics(
         split.test_target,
         model.predict(split.test_features),
@@ -84,10 +83,37 @@ def test_a_failed_training_registers_nothing(tracking_store, dummy_config, monke
     def fail(*args, **kwargs):
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(DummyModel, "log", fail)
+    monkeypatch.setattr(model_store, "log_model", fail)
     with pytest.raises(RuntimeError, match="disk is full"):
         train(dummy_config)
 
     (run,) = mlflow.search_runs(experiment_names=["dummy-experiment"], output_format="list")
     assert run.info.status == "FAILED"
     assert mlflow.MlflowClient().search_model_versions("name='dummy-model'") == []
+
+
+def test_a_model_that_does_not_reload_the_same_is_never_registered(
+    tracking_store, dummy_config, monkeypatch
+):
+    """train loads the logged model back through the one loader and compares predictions."""
+    stored_load = model_store.load
+
+    def load_a_different_model(uri, **options):
+        stored = stored_load(uri, **options)
+        stored.model.threshold_ += 100  # as if the store held something else
+        return stored
+
+    monkeypatch.setattr(model_store, "load", load_a_different_model)
+    with pytest.raises(model_store.ModelDoesNotReloadError, match="not registered"):
+        train(dummy_config)
+
+    (run,) = mlflow.search_runs(experiment_names=["dummy-experiment"], output_format="list")
+    assert run.info.status == "FAILED"
+    assert mlflow.MlflowClient().search_model_versions("name='dummy-model'") == []
+
+
+def test_training_needs_a_trusted_signing_key(tracking_store, dummy_config, tmp_path, monkeypatch):
+    monkeypatch.setenv(signatures.PRIVATE_KEY_ENV, str(tmp_path / "nobody.pem"))
+    with pytest.raises(signatures.SigningKeyError, match="make keygen"):
+        train(dummy_config)
+    assert mlflow.search_runs(experiment_names=["dummy-experiment"], output_format="list") == []

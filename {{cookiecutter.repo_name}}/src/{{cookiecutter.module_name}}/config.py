@@ -597,6 +597,11 @@ _YamlLoader.add_implicit_resolver(
 )
 
 
+def dump_yaml(data: Mapping[str, Any]) -> str:
+    """Write a config's YAML form, keys in the order given."""
+    return yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True)
+
+
 def parse_yaml(text: str) -> object:
     """Parse YAML safely; numbers such as ``0.5`` and ``1e-3`` become floats."""
     return yaml.load(text, Loader=_YamlLoader)  # a SafeLoader subclass: no arbitrary objects

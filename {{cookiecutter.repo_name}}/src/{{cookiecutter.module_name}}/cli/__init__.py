@@ -14,7 +14,9 @@ Exit statuses, for schedulers and CI (``make`` turns any failure into its own st
 - 3: ``promote``: the challenger did not beat the champion, nothing changed;
 - 4: ``monitor``: retraining is recommended;
 - 5: ``reproduce``: a metric came out different;
-- 130 / 143: stopped by Ctrl-C / SIGTERM; the run in progress is marked KILLED.
+- 75: the tracking store did not answer in time (``TRACKING_STORE_WAIT_SECONDS``): try later;
+- 130 / 143: stopped by Ctrl-C / SIGTERM; the run in progress is marked KILLED (the
+  message says so, or that the store could not be told).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from .. import interrupts
-from ..tracking.recording import MLFLOW_LOGGING_LEVEL
+from ..tracking.environment import MLFLOW_LOGGING_LEVEL
 from .commands import COMMANDS, ExitStatus
 from .parser import build_parser
 
@@ -37,7 +39,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit status."""
     args = build_parser().parse_args(argv)
     from ..config import ConfigError
-    from ..safety import UntrustedModelError
+    from ..signatures import SigningKeyError, UntrustedModelError
+    from ..tracking.model_store import (
+        InputMismatchError,
+        MissingModelError,
+        ModelDoesNotReloadError,
+    )
+    from ..tracking.recording import MissingRunError
+    from ..tracking.retries import StoreUnavailableError
     from ..workflows import RefusedError
 
     try:
@@ -47,13 +56,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         ConfigError,
         RefusedError,
         UntrustedModelError,
+        SigningKeyError,
+        MissingModelError,
+        MissingRunError,
+        InputMismatchError,
+        ModelDoesNotReloadError,
         FileExistsError,
         FileNotFoundError,
     ) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {error}{_run_ends()}", file=sys.stderr)
         return ExitStatus.REFUSED
+    except StoreUnavailableError as error:
+        print(f"error: {error}.{_run_ends()}", file=sys.stderr)
+        return ExitStatus.STORE_UNAVAILABLE
     except interrupts.Interrupted as stop:
-        print(f"\nInterrupted ({stop}): any run in progress was marked KILLED.", file=sys.stderr)
+        print(
+            f"\nInterrupted ({stop}).{_run_ends() or ' No run was in progress.'}", file=sys.stderr
+        )
         return stop.exit_status
     except Exception as error:
         message = _server_refusal(error)
@@ -61,6 +80,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: {message}", file=sys.stderr)
         return ExitStatus.REFUSED
+
+
+def _run_ends() -> str:
+    """Say truthfully how the command's runs ended: marked, or left for close-stale."""
+    if "mlflow" not in sys.modules:
+        return ""
+    from ..tracking.recording import take_run_ends
+
+    said = ""
+    for end in take_run_ends():
+        if end.status == "FINISHED" and end.recorded:
+            continue
+        if end.recorded:
+            said += f" Run {end.run_id} was marked {end.status}."
+        else:
+            said += (
+                f" Run {end.run_id} could not be marked {end.status} (the tracking store did "
+                "not answer): it stays RUNNING until `make close-stale`, or the next command "
+                "on this machine, closes it."
+            )
+    return said
 
 
 def _server_refusal(error: Exception) -> str | None:

@@ -29,6 +29,7 @@ class ExitStatus(IntEnum):
     NOT_PROMOTED = 3
     RETRAIN = 4
     NOT_REPRODUCED = 5
+    STORE_UNAVAILABLE = 75  # sysexits' EX_TEMPFAIL: a scheduler may try again later
 
 
 def train(args: argparse.Namespace) -> int:
@@ -123,22 +124,36 @@ def predict(args: argparse.Namespace) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
-    """Replace this process with MLflow's model server."""
-    from ..tracking.registry import alias_uri
-    from ..workflows.serve import serve_command
-    from ..workflows.steps import registered_name
+    """Serve a REST API of one fixed, verified model version until stopped."""
+    from ..workflows.serve import load_served, serve
 
-    config = config_of(args)
-    model_uri = args.model_uri or alias_uri(registered_name(config), CHAMPION_ALIAS)
-    command, environment = serve_command(
-        model_uri, args.host, args.port, trust_pickle=config.trust_pickle
-    )
+    stored = load_served(config_of(args), args.model_uri)
+    signed = f"signed by {stored.signer}" if stored.signer else "unsigned, trusted by you"
     print(
-        f"Serving {model_uri}\n  on http://{args.host}:{args.port} "
+        f"Serving {stored.uri} ({signed})\n  on http://{args.host}:{args.port} "
         "(GET /ping, POST /invocations; Ctrl+C to stop)",
         flush=True,
     )
-    os.execve(command[0], command, environment)  # the server replaces this process
+    serve(stored, args.host, args.port)
+    return ExitStatus.OK
+
+
+def keygen(args: argparse.Namespace) -> int:
+    """Create this person's signing key, and trust its public key in this project."""
+    from .. import signatures
+
+    setup = signatures.create_key(args.name)
+    made = "created" if setup.created_private else "kept the existing"
+    print(f"Signing key: {made} {setup.private_key} (private: never share or commit it)")
+    if setup.created_public:
+        relative = setup.public_key.relative_to(setup.public_key.parent.parent)
+        print(
+            f"Public key: {setup.public_key}. Commit it (git add {relative} && git commit -m "
+            "'Trust my model signing key'): until then only this checkout trusts your models."
+        )
+    else:
+        print(f"Public key: {setup.public_key} (already trusted by this project)")
+    return ExitStatus.OK
 
 
 def monitor(args: argparse.Namespace) -> int:
@@ -263,11 +278,19 @@ def close_stale(args: argparse.Namespace) -> int:
     """Close runs left RUNNING by dead processes, or running for too long."""
     from ..tracking import store
     from ..tracking.recording import close_abandoned_runs
+    from ..workflows.steps import withdraw_unfinished
 
+    config = config_of(args)
     store.configure()
-    experiment_id = store.set_experiment(config_of(args).experiment)
+    experiment_id = store.set_experiment(config.experiment)
     closed = close_abandoned_runs(experiment_id, older_than_hours=args.hours)
     print(f"Closed {len(closed)} run(s) as KILLED: {', '.join(closed) or 'none'}")
+    withdrawn = withdraw_unfinished(config.registered_model, experiment_id)
+    if config.registered_model:
+        print(
+            f"Withdrew {len(withdrawn)} version(s) of {config.registered_model!r} whose "
+            f"training did not finish: {', '.join(withdrawn) or 'none'}"
+        )
     return ExitStatus.OK
 
 
@@ -278,6 +301,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "promote": promote,
     "predict": predict,
     "serve": serve,
+    "keygen": keygen,
     "monitor": monitor,
     "compare": compare,
     "reproduce": reproduce,

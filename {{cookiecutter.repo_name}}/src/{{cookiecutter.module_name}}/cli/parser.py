@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 
 from ..tracking.store import UI_PORT
-from ..workflows.serve import SERVE_HOST, SERVE_PORT
+from ..workflows.launching import SERVE_HOST, SERVE_PORT
 from ..workflows.server import (
     PERMISSIONS,
     SERVER_HOST,
@@ -30,6 +30,7 @@ examples:
   {PROG} promote                             # candidate vs champion on the same rows
   {PROG} predict data/raw/new.csv --keep id  # the champion's predictions, to a file
   {PROG} serve                               # REST API of the champion on 127.0.0.1:{SERVE_PORT}
+  {PROG} keygen                              # your model signing key (make install runs it)
   {PROG} monitor data/raw/new_labelled.csv   # drift and performance: retrain or not
   {PROG} compare --plot                      # leaderboard, per set of held-out rows
   {PROG} reproduce RUN_ID                    # train a run again, compare every metric
@@ -52,8 +53,9 @@ VERBOSE_HELP = (
     "server's requests...), hidden by default"
 )
 TRUST_PICKLE_HELP = (
-    "allow loading pickled models (your own Model classes): a pickle runs the code it "
-    "holds, so only for stores whose every writer you trust"
+    "also load a model no trusted signer signed (one from outside this project): loading "
+    "it can run any code its author put in it, so only if you trust its source (recorded "
+    "on the run)"
 )
 
 
@@ -178,9 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = command(
         "serve",
-        "serve a REST API of the champion with MLflow's model server",
-        "Start `mlflow models serve` for a registered model (default: the champion): "
-        "GET /ping, POST /invocations.",
+        "serve a REST API of the champion with MLflow's scoring server",
+        "Serve a registered model (default: the champion, resolved once to a fixed version "
+        "and verified) with MLflow's scoring server: GET /ping, POST /invocations.",
     )
     config_items(serve)
     serve.add_argument("--model-uri", help="default: models:/<registered_model>@champion")
@@ -250,6 +252,18 @@ def build_parser() -> argparse.ArgumentParser:
         "address when MLFLOW_TRACKING_URI points at one).",
     )
     ui.add_argument("--port", type=int, default=UI_PORT, help=f"port (default: {UI_PORT})")
+
+    keygen = command(
+        "keygen",
+        "create your model signing key and trust it in this project",
+        "Create your private signing key (outside the repository; MODEL_SIGNING_KEY names "
+        "another) unless you have one, and write its public key to trusted-signers/, to "
+        "commit. Every model you train is signed with it; every command loads only models "
+        "signed by a key in trusted-signers/.",
+    )
+    keygen.add_argument(
+        "--name", help="the public key's file name (default: git's user.email, or user@host)"
+    )
 
     server = command(
         "server",

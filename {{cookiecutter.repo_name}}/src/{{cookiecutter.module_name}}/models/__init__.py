@@ -1,7 +1,6 @@
 """Model building blocks: subclass :class:`Model` to add one (see its docstring)."""
 
 from .base import Model
-from .loading import load_model
 from .sklearn import SklearnModel
 
-__all__ = ["Model", "SklearnModel", "load_model"]
+__all__ = ["Model", "SklearnModel"]

@@ -1,4 +1,4 @@
-"""The model building block: something that is fitted, predicts and is stored in MLflow."""
+"""The model building block: something that is fitted and predicts."""
 
 from __future__ import annotations
 
@@ -6,12 +6,9 @@ import inspect
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
-from ..safety import allowed_pickle
-
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
-    from mlflow.models import ModelInfo, ModelSignature
 
 
 class Model(ABC):
@@ -23,10 +20,11 @@ class Model(ABC):
       evaluator can report ROC AUC and log loss;
     - :meth:`get_params` returns the constructor arguments, found by name as in
       scikit-learn: store each ``__init__`` argument in an attribute of the same name;
-    - :meth:`hyperparameters` returns the simple ones among them, logged with every run;
-    - :meth:`log` and :meth:`load` store the whole object as an MLflow ``pyfunc`` model
-      (serialised with cloudpickle); override them to use a native MLflow flavor instead,
-      as :class:`~.sklearn.SklearnModel` does.
+    - :meth:`hyperparameters` returns the simple ones among them, logged with every run.
+
+    How a model is stored in MLflow is not its concern: the experiment layer stores any
+    ``Model`` as a ``python_function`` model, and scikit-learn models in their own flavor
+    (docs/building-blocks.md, "How a model is stored").
 
     Example, a baseline that always predicts the most frequent class::
 
@@ -75,56 +73,6 @@ class Model(ABC):
         values (text, numbers, booleans, None) are kept.
         """
         return plain_values(self.get_params())
-
-    def log(
-        self,
-        name: str,
-        *,
-        signature: ModelSignature | None = None,
-        input_example: pd.DataFrame | None = None,
-        registered_model_name: str | None = None,
-    ) -> ModelInfo:
-        """Log the fitted model to the active MLflow run and optionally register it.
-
-        Args:
-            name: Name of the model within the run, e.g. ``model``.
-            signature: Input and output schema, checked when the model is served.
-            input_example: A few input rows stored with the model.
-            registered_model_name: Register the model under this name (None: do not register).
-
-        Returns:
-            MLflow's description of the logged model (``model_uri``, ``model_id``, version...).
-        """
-        import mlflow.pyfunc
-
-        from .pyfunc import PyfuncAdapter
-
-        # MLflow reloads the model it just wrote to check the input example: this process
-        # wrote that pickle, so reading it back is safe.
-        with allowed_pickle():
-            return mlflow.pyfunc.log_model(
-                name=name,
-                python_model=PyfuncAdapter(self),
-                signature=signature,
-                input_example=input_example,
-                registered_model_name=registered_model_name,
-                pip_requirements=mlflow.pyfunc.get_default_pip_requirements(),
-            )
-
-    @classmethod
-    def load(cls, model_uri: str) -> Model:
-        """Load a model logged by :meth:`log`, e.g. from ``models:/name@candidate``.
-
-        The model is unpickled, which runs whatever code the file holds: MLflow refuses
-        unless ``MLFLOW_ALLOW_PICKLE_DESERIALIZATION`` is true. Load your own models with
-        :func:`~.loading.load_model` and ``trust_pickle=True`` instead.
-        """
-        import mlflow.pyfunc
-
-        model = mlflow.pyfunc.load_model(model_uri).unwrap_python_model().model
-        if not isinstance(model, cls):
-            raise TypeError(f"{model_uri} holds a {type(model).__name__}, not a {cls.__name__}")
-        return model
 
     def __repr__(self) -> str:
         """Show the class and its parameters, as scikit-learn does."""

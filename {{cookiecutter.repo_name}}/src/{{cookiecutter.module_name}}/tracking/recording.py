@@ -10,64 +10,49 @@ filter them apart.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import socket
+import tempfile
 import time
-import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from .. import interrupts, provenance
+from .. import interrupts, provenance, signatures
+from ..config import dump_yaml
 from ..paths import PROJECT_ROOT
-from ..safety import ALLOW_PICKLE
+from .environment import quiet_dataset_warnings
 from .retries import retried
 
 if TYPE_CHECKING:
-    import numpy as np
     import pandas as pd
     from matplotlib.figure import Figure
     from mlflow.data.dataset import Dataset as MlflowDataset
     from mlflow.entities import Run
-    from mlflow.models import ModelInfo
 
     from ..config import ExperimentConfig
     from ..datasets import Dataset, Split
     from ..evaluation import Evaluation, Predictions
     from ..models import Model
 
+logger = logging.getLogger(__name__)
+
 RUN_TYPE_TAG = "run_type"
-MLFLOW_LOGGING_LEVEL = "MLFLOW_LOGGING_LEVEL"  # read by MLflow when it is imported
 HOST_TAG, PID_TAG = "process.host", "process.pid"
-MODEL_NAME = "model"
 CONFIG_ARTIFACT = "config.yaml"
 DATASET_VERSION_PARAM = "dataset.version"
 REPRODUCES_TAG = "reproduces"
+SIGNER_TAG = "model.signed_by"
+DECISION_TAG = "decision"
 TRAINING, EVALUATION = "training", "evaluation"
 
 
-def prepare_environment(root: Path = PROJECT_ROOT) -> None:
-    """Read ``.env`` at the project root and apply the project's MLflow defaults.
-
-    Call it before ``mlflow`` is first imported: MLflow reads some variables at import.
-    Variables already set in the environment win over ``.env``. Telemetry to the MLflow
-    maintainers is off unless ``MLFLOW_DISABLE_TELEMETRY=false`` is set, MLflow may not
-    unpickle models unless ``MLFLOW_ALLOW_PICKLE_DESERIALIZATION=true`` is set, and MLflow
-    logs only warnings and errors unless ``MLFLOW_LOGGING_LEVEL=INFO`` is set (the command
-    line's ``-v`` sets it).
-    """
-    from dotenv import load_dotenv
-
-    load_dotenv(root / ".env", override=False)
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    # MLflow's INFO lines (store creation, uv detection...) repeat what the commands print,
-    # and its progress bars for small artifacts (a run's config) only add noise.
-    os.environ.setdefault(MLFLOW_LOGGING_LEVEL, "WARNING")
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    # Loading a pickled model runs whatever code it holds: refused unless a command opts in
-    # (see models/loading.py). MLflow's own default is to allow it.
-    os.environ.setdefault(ALLOW_PICKLE, "false")
+class MissingRunError(LookupError):
+    """A run, or a record a run should hold, is not in the store; the message says which."""
 
 
 @contextmanager
@@ -108,12 +93,64 @@ def tracked_run(
         if interrupts.received() is not None:  # a signal that something swallowed
             raise interrupts.Interrupted(interrupts.received())
     except (interrupts.Interrupted, KeyboardInterrupt):
-        retried(lambda: mlflow.end_run("KILLED"))
+        _end(run.info.run_id, "KILLED", after_error=True)
         raise
     except BaseException:
-        retried(lambda: mlflow.end_run("FAILED"))
+        _end(run.info.run_id, "FAILED", after_error=True)
         raise
-    retried(lambda: mlflow.end_run("FINISHED"))
+    _end(run.info.run_id, "FINISHED", after_error=False)
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    """How a run of this process ended: the status it was given, and whether it was recorded.
+
+    Attributes:
+        run_id: The run.
+        status: FINISHED, FAILED or KILLED.
+        recorded: False if the store did not answer: the run is still RUNNING there, until
+            ``close-stale`` or the next command on this machine closes it.
+    """
+
+    run_id: str
+    status: str
+    recorded: bool
+
+
+_ENDS: list[RunEnd] = []
+# After an error or an interrupt, how long to keep trying to mark the run before giving up.
+_ENDING_WAIT_SECONDS = 30.0
+
+
+def _end(run_id: str, status: str, *, after_error: bool) -> None:
+    """End the active run with ``status``, retried; after an error, never raise instead of it.
+
+    MLflow takes the run off its active stack before asking the store, so a failed request
+    is retried with the client, not by ending the run again (which would do nothing).
+    """
+    import mlflow
+
+    try:
+        try:
+            mlflow.end_run(status)
+        except Exception:
+            wait = _ENDING_WAIT_SECONDS if after_error else None
+            client = mlflow.MlflowClient()
+            retried(lambda: client.set_terminated(run_id, status), max_wait=wait)
+    except Exception as error:
+        _ENDS.append(RunEnd(run_id, status, recorded=False))
+        if not after_error:
+            raise
+        logger.warning("Could not mark run %s %s: %s", run_id, status, error)
+        return
+    _ENDS.append(RunEnd(run_id, status, recorded=True))
+
+
+def take_run_ends() -> list[RunEnd]:
+    """Return how this process's runs ended since the last call (for the command's last words)."""
+    ends = list(_ENDS)
+    _ENDS.clear()
+    return ends
 
 
 def close_abandoned_runs(experiment_id: str, older_than_hours: float | None = None) -> list[str]:
@@ -181,9 +218,39 @@ def log_config(config: ExperimentConfig, dataset: Dataset, split: Split) -> None
         "split.test_digest": content_digest(split.test_features, split.test_target),
     }
     retried(lambda: mlflow.log_params(params))
-    retried(lambda: mlflow.log_dict(config.to_dict(), CONFIG_ARTIFACT))  # read by run_config()
+    with tempfile.TemporaryDirectory(prefix="config-") as folder:  # read by run_config()
+        path = Path(folder) / CONFIG_ARTIFACT
+        path.write_text(dump_yaml(config.to_dict()), encoding="utf-8")
+        signatures.sign_file(path)
+        retried(lambda: mlflow.log_artifacts(folder))
     if config.source is not None:
         retried(lambda: mlflow.set_tag("config_file", _relative(config.source)))
+
+
+def log_signer(signer: str) -> None:
+    """Tag who signed the run's model (the trusted signer's key name)."""
+    import mlflow
+
+    retried(lambda: mlflow.set_tag(SIGNER_TAG, signer))
+
+
+def log_model_trust(uri: str, signer: str | None, role: str = "model") -> None:
+    """Record which model a run used and why it was trusted: its signer, or the user's opt-in.
+
+    ``role`` names the model among several (``challenger``, ``champion``).
+    """
+    import mlflow
+
+    tags = {f"{role}.uri": uri}
+    tags |= {f"{role}.signed_by": signer} if signer else {f"{role}.trusted_unsigned": "true"}
+    retried(lambda: mlflow.set_tags(tags))
+
+
+def log_outcome(decision: str) -> None:
+    """Tag what a decision run did (``decision``), once it is done: the tag is the record."""
+    import mlflow
+
+    retried(lambda: mlflow.set_tag(DECISION_TAG, decision))
 
 
 def log_hyperparameters(model: Model) -> None:
@@ -219,7 +286,7 @@ def rows_input(dataset: Dataset, features: pd.DataFrame, target: pd.Series) -> M
 
     from ..datasets import content_digest
 
-    with _quiet_dataset_warnings():
+    with quiet_dataset_warnings():
         return mlflow.data.from_pandas(
             pd.concat([features, target], axis=1),
             source=dataset.source or None,
@@ -245,7 +312,7 @@ def log_inputs(**inputs: MlflowDataset) -> None:
     """Log datasets as the run's inputs, each under its context (``training=...``)."""
     import mlflow
 
-    with _quiet_dataset_warnings():
+    with quiet_dataset_warnings():
         for context, dataset in inputs.items():
             # Concurrent runs logging the same dataset race to insert it: retried.
             retried(lambda d=dataset, c=context: mlflow.log_input(d, context=c))
@@ -317,29 +384,48 @@ def record_reproduction(
 
 
 def run_config(run_id: str) -> ExperimentConfig:
-    """Rebuild the config a run logged (its ``config.yaml`` artifact)."""
+    """Rebuild the config a run logged (its ``config.yaml`` artifact), if it can be trusted.
+
+    Building a config's blocks imports and calls what it names, so a config read back from
+    the store is used only if a trusted signer signed it with the run, or, unsigned (runs
+    logged before configs were signed), if it names only this project's blocks and
+    scikit-learn estimators (:func:`..imports.untrusted_import_paths`).
+
+    Raises:
+        UntrustedModelError: The config was changed after it was signed, or it is unsigned
+            and names other code.
+    """
     import mlflow
+    from mlflow.exceptions import MlflowException
 
     from ..config import parse_config
+    from ..imports import untrusted_import_paths
 
-    text = mlflow.artifacts.load_text(f"runs:/{run_id}/{CONFIG_ARTIFACT}")
-    return parse_config(text)
-
-
-def log_model(model: Model, features: pd.DataFrame, predictions: np.ndarray) -> ModelInfo:
-    """Log the fitted model with its signature and a few input rows as an example."""
-    from mlflow.models import infer_signature
-
-    with _quiet_dataset_warnings():
-        signature = infer_signature(features, predictions)
-    # Logging a model makes many requests; a busy server may refuse one of them. Logging it
-    # again writes a new, whole logged model: the run's model is the last one, and only that
-    # one is ever registered.
-    logged = retried(
-        lambda: model.log(MODEL_NAME, signature=signature, input_example=features.head(5)),
-        conflicts=False,
-    )
-    return cast("ModelInfo", logged)
+    what = f"The config of run {run_id}"
+    with tempfile.TemporaryDirectory(prefix="config-") as folder:
+        path = Path(folder) / CONFIG_ARTIFACT
+        for name in (CONFIG_ARTIFACT, signatures.signature_of(path).name):
+            with contextlib.suppress(MlflowException):  # a missing signature is checked below
+                retried(
+                    lambda n=name: mlflow.artifacts.download_artifacts(
+                        run_id=run_id, artifact_path=n, dst_path=folder
+                    )
+                )
+        if not path.is_file():
+            raise MissingRunError(f"Run {run_id} logged no {CONFIG_ARTIFACT}")
+        try:
+            signatures.verify(path, signatures.signature_of(path), what)
+            signed = True
+        except signatures.UnsignedModelError:
+            signed = False
+        config = parse_config(path.read_text(encoding="utf-8"))
+    if not signed and (untrusted := untrusted_import_paths(config)):
+        raise signatures.UntrustedModelError(
+            f"{what} is not signed by a trusted signer and names code outside this project and "
+            f"scikit-learn's estimators: {', '.join(untrusted)}. It was not used: building it "
+            "would run that code. Train again from a config file you trust."
+        )
+    return config
 
 
 def log_evaluation(
@@ -414,19 +500,6 @@ def log_figure(figure: Figure, name: str) -> None:
     import mlflow
 
     retried(lambda: mlflow.log_figure(figure, f"figures/{name}.png"))
-
-
-@contextmanager
-def _quiet_dataset_warnings() -> Iterator[None]:
-    """Silence two MLflow warnings about datasets that do not apply to these records.
-
-    MLflow registers its local-file source twice and warns that a path is ambiguous, and it
-    hints that integer columns cannot hold missing values (true, and irrelevant to a label).
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "The specified dataset source", UserWarning)
-        warnings.filterwarnings("ignore", "Hint: Inferred schema contains integer", UserWarning)
-        yield
 
 
 def _relative(path: Path) -> str:

@@ -10,6 +10,7 @@ Conventions of this project:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -17,6 +18,8 @@ from typing import TYPE_CHECKING
 
 from .. import interrupts
 from .retries import retried
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from mlflow.entities import Run
@@ -186,8 +189,83 @@ def record_baseline(
     client = mlflow.MlflowClient()
     tags = {f"{BASELINE_PREFIX}{name}": repr(float(value)) for name, value in metrics.items()}
     tags |= {BASELINE_DIGEST_TAG: rows_digest, BASELINE_RUN_TAG: run_id}
+    name, number = version.name, version.version
     for key, value in tags.items():
-        client.set_model_version_tag(version.name, version.version, key, value)
+        retried(lambda k=key, v=value: client.set_model_version_tag(name, number, k, v))
+
+
+@contextmanager
+def promotion(
+    name: str, challenger: ModelVersion, champion: ModelVersion | None
+) -> Iterator[None]:
+    """Undo a promotion interrupted on the way: put back the champion and the baseline tags.
+
+    Inside the block the challenger gets its baseline tags and the ``champion`` alias; if
+    the block does not complete (an error, Ctrl-C, SIGTERM, or a signal swallowed on the
+    way), the alias goes back to the previous champion (or is removed) and the challenger's
+    baseline tags are what they were, so that nothing changed.
+    """
+    import mlflow
+
+    client = mlflow.MlflowClient()
+    number = str(challenger.version)
+    before = {key: value for key, value in (challenger.tags or {}).items() if _baseline_tag(key)}
+    try:
+        yield
+        if interrupts.received() is not None:
+            raise interrupts.Interrupted(interrupts.received())
+    except BaseException:
+        if champion is not None:
+            retried(
+                lambda: client.set_registered_model_alias(name, CHAMPION_ALIAS, champion.version)
+            )
+        else:
+            with contextlib.suppress(Exception):  # the alias may not have been set yet
+                client.delete_registered_model_alias(name, CHAMPION_ALIAS)
+        now = retried(lambda: client.get_model_version(name, number)).tags or {}
+        for key in [key for key in now if _baseline_tag(key) and key not in before]:
+            retried(lambda k=key: client.delete_model_version_tag(name, number, k))
+        for key, value in before.items():
+            retried(lambda k=key, v=value: client.set_model_version_tag(name, number, k, v))
+        kept = f"version {champion.version}" if champion is not None else "no version"
+        logger.warning("Promotion interrupted: nothing changed, %s is the champion", kept)
+        raise
+
+
+def _baseline_tag(key: str) -> bool:
+    return key.startswith(BASELINE_PREFIX) or key in (BASELINE_DIGEST_TAG, BASELINE_RUN_TAG)
+
+
+def withdraw_unfinished(name: str | None, experiment_id: str) -> list[str]:
+    """Delete the versions of ``name`` whose training run, in the experiment, did not finish.
+
+    A version registered by a run that then failed or was killed (a SIGKILL between
+    registering and ending the run, closed since as KILLED) must not stay in the registry,
+    where an alias could point at it. Versions of runs still RUNNING are left alone: their
+    process may be about to finish them. Returns the version numbers deleted.
+    """
+    import mlflow
+
+    if not name:
+        return []
+    client = mlflow.MlflowClient()
+    versions = retried(lambda: client.search_model_versions(f"name = '{name}'"))
+    by_run = {str(version.run_id): version for version in versions if version.run_id}
+    if not by_run:
+        return []
+    listed = ", ".join(f"'{run_id}'" for run_id in by_run)
+    runs = retried(
+        lambda: client.search_runs(
+            [experiment_id], filter_string=f"attributes.run_id IN ({listed})"
+        )
+    )
+    withdrawn = []
+    for run in runs:
+        if run.info.status in ("FAILED", "KILLED"):
+            version = by_run[run.info.run_id]
+            retried(lambda v=version: client.delete_model_version(v.name, v.version))
+            withdrawn.append(str(version.version))
+    return withdrawn
 
 
 def baseline(version: ModelVersion) -> dict[str, float]:

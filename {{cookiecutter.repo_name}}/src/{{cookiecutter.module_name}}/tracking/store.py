@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from ..paths import PROJECT_ROOT
-from .recording import prepare_environment
+from .environment import prepare_environment
 from .retries import retried
 
 if TYPE_CHECKING:

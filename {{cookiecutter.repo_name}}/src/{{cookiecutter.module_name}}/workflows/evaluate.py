@@ -6,8 +6,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from .. import blocks, naming
-from ..models import load_model
-from ..tracking import recording, registry
+from ..tracking import model_store, recording, registry
 from . import steps
 
 if TYPE_CHECKING:
@@ -40,7 +39,7 @@ def evaluate(
 
     uri, experiment_id = steps.open_experiment(config)
     logger.info("[1/4] Loading model %s from %s", model_uri, uri)
-    model = load_model(model_uri, trust_pickle=config.trust_pickle)
+    stored = model_store.load(model_uri, trust_unsigned=config.trust_pickle)
 
     logger.info("[2/4] Loading dataset %r and its held-out rows", dataset.name)
     split = steps.held_out(config, dataset)
@@ -54,10 +53,11 @@ def evaluate(
     ) as run:
         recording.log_config(config, dataset, split)
         recording.log_provenance()
+        recording.log_model_trust(stored.uri, stored.signer)
         held_out_rows = recording.rows_input(dataset, split.test_features, split.test_target)
         recording.log_inputs(evaluation=held_out_rows)
         logger.info("[3/4] Evaluating on %d held-out rows", len(split.test_target))
-        predictions = steps.score(model, split.test_features)
+        predictions = steps.score(stored.model, split.test_features)
         evaluation = steps.evaluate(evaluator, split.test_target, predictions)
         logger.info("[4/4] Logging metrics, figures and predictions")
         recording.log_evaluation(evaluation, split.test_target, predictions, rows=held_out_rows)

@@ -1,4 +1,4 @@
-"""Start the servers the workflows run (model server, tracking server) as child processes.
+"""Where the servers of the commands listen, and how a server runs as a child process.
 
 Light on purpose: the command line imports it to show its defaults in ``--help``.
 """
@@ -8,6 +8,9 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+
+SERVE_HOST = "127.0.0.1"  # `serve`: a model's REST API
+SERVE_PORT = 5001  # next to the MLflow UI's 5000, so both can run at once
 
 
 def server_environment(**variables: str) -> dict[str, str]:

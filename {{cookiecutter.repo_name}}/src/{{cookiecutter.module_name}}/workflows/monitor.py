@@ -17,8 +17,7 @@ from .. import blocks, tables
 from ..datasets import content_digest
 from ..drift import DriftReport, detect_drift, drift_figure
 from ..evaluation.figures import metrics_side_by_side
-from ..models import load_model
-from ..tracking import recording, registry
+from ..tracking import model_store, recording, registry
 from . import steps
 
 if TYPE_CHECKING:
@@ -85,7 +84,10 @@ def monitor(config: ExperimentConfig, batch_path: Path) -> MonitorReport:
     if champion is None:
         raise steps.RefusedError(f"{name!r} has no champion to monitor: run `make promote` first")
 
-    logger.info("[1/4] Rebuilding the training rows of champion version %s", champion.version)
+    logger.info(
+        "[1/4] Loading champion version %s and rebuilding its training rows", champion.version
+    )
+    stored = model_store.load(registry.version_uri(champion), trust_unsigned=config.trust_pickle)
     reference, target_name, evaluator = _training_rows(champion)
     batch = tables.read_table(batch_path)
     missing = [column for column in reference.columns if column not in batch.columns]
@@ -112,8 +114,7 @@ def monitor(config: ExperimentConfig, batch_path: Path) -> MonitorReport:
     metrics: dict[str, float] = {}
     if target_name in batch.columns:
         logger.info("[3/4] Scoring the champion on the %d labelled rows", len(batch))
-        model = load_model(registry.version_uri(champion), trust_pickle=config.trust_pickle)
-        predictions = steps.score(model, batch[reference.columns])
+        predictions = steps.score(stored.model, batch[reference.columns])
         metrics = steps.evaluate(evaluator, batch[target_name], predictions).metrics
         reasons += _performance_reasons(config, evaluator, metrics, baseline)
     else:

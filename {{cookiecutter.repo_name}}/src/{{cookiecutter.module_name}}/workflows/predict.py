@@ -15,17 +15,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import naming, tables
-from ..models import load_model
-from ..models.loading import check_loadable
 from ..paths import DATA_DIR
-from ..tracking import recording, registry
+from ..tracking import model_store, recording, registry
 from . import steps
 
 if TYPE_CHECKING:
     import pandas as pd
-    from mlflow.types import Schema
 
     from ..config import ExperimentConfig
+    from ..evaluation import Predictions
+    from ..tracking.model_store import StoredModel
 
 logger = logging.getLogger(__name__)
 
@@ -81,32 +80,38 @@ def predict(
     tables.check_suffix(input_path)
     output = output or default_output(input_path)
     tables.check_suffix(output)
+    if output.resolve() == input_path.resolve():
+        raise steps.RefusedError(
+            f"--output {output} is the input file: predictions never replace their input, "
+            "choose another --output"
+        )
     if output.exists() and not overwrite:
         raise steps.RefusedError(f"{output} already exists: pass --overwrite to replace it")
 
     uri, experiment_id = steps.open_experiment(config)
-    logger.info("[1/3] Checking %s against the signature of %s", input_path.name, model_uri)
-    check_loadable(model_uri, trust_pickle=config.trust_pickle)  # before reading its files
-    schema = _input_schema(model_uri)
+    logger.info(
+        "[1/3] Loading %s and checking %s against its signature", model_uri, input_path.name
+    )
+    stored = model_store.load(model_uri, trust_unsigned=config.trust_pickle)
     columns = tables.columns(input_path)
-    _check_columns(columns, schema, keep)
-    if schema is not None:  # the types of the first rows, before any work
-        _conform(tables.head(input_path, HEAD_ROWS)[schema.input_names()], schema, first_row=1)
-    model = load_model(model_uri, trust_pickle=config.trust_pickle)
+    _check_columns(columns, stored.input_names, keep)
+    head = tables.head(input_path, HEAD_ROWS)  # the first rows are checked before any work
+    _scored(stored, _features(head, stored, keep, first_row=1), first_row=1)
     digest, total = tables.digest_and_rows(input_path)
 
     run_name = f"predict {input_path.name} with {naming.model_label(model_uri)}"
     with recording.tracked_run(experiment_id, "predict", run_name=run_name) as run:
         recording.log_inputs(inference=recording.file_input(input_path, digest, total))
+        recording.log_model_trust(stored.uri, stored.signer)
         logger.info("[2/3] Scoring %d rows in chunks of %d", total, chunk_rows)
         started = time.perf_counter()
-        rows = _score_file(model, input_path, output, schema, keep, overwrite, chunk_rows, total)
+        rows = _score_file(stored, input_path, output, keep, overwrite, chunk_rows, total)
         seconds = time.perf_counter() - started
         logger.info("[3/3] Wrote %d predictions to %s", rows, output)
         recording.log_decision(
             params={
                 "model_uri": model_uri,
-                "model_version": registry.resolve_version(model_uri) or "unregistered",
+                "model_version": stored.version or "unregistered",
                 "input": str(input_path),
                 "input_digest": digest,
                 "output": str(output),
@@ -126,10 +131,9 @@ def predict(
 
 
 def _score_file(
-    model: object,
+    stored: StoredModel,
     input_path: Path,
     output: Path,
-    schema: Schema | None,
     keep: Sequence[str],
     overwrite: bool,
     chunk_rows: int,
@@ -138,17 +142,14 @@ def _score_file(
     """Score the file chunk by chunk into ``output``; return the number of rows."""
     from tqdm import tqdm
 
-    names = schema.input_names() if schema is not None else None
     done = 0
     with (
         tables.atomic_writer(output, overwrite=overwrite) as writer,
         tqdm(total=total, unit=" rows", disable=None, leave=False) as progress,
     ):
         for chunk in tables.iter_chunks(input_path, chunk_rows):
-            features = chunk.drop(columns=list(keep)) if names is None else chunk[names]
-            if schema is not None:
-                features = _conform(features, schema, first_row=done + 1)
-            predictions = steps.score(model, features)
+            features = _features(chunk, stored, keep, first_row=done + 1)
+            predictions = _scored(stored, features, first_row=done + 1)
             table = recording.predictions_table(None, predictions)
             kept = chunk[list(keep)].reset_index(drop=True)
             writer.write(kept.join(table.reset_index(drop=True)))
@@ -157,21 +158,36 @@ def _score_file(
     return done
 
 
-def _input_schema(model_uri: str) -> Schema | None:
-    import mlflow
+def _features(
+    rows: pd.DataFrame, stored: StoredModel, keep: Sequence[str], first_row: int
+) -> pd.DataFrame:
+    """The model's input columns of some rows, in its signature's order and types."""
+    if stored.inputs is None:
+        return rows.drop(columns=list(keep))
+    return model_store.conform(rows[stored.input_names], stored.inputs, first_row)
 
-    signature = mlflow.models.get_model_info(model_uri).signature
-    return signature.inputs if signature is not None else None
+
+def _scored(stored: StoredModel, features: pd.DataFrame, first_row: int) -> Predictions:
+    """Score rows; a model that refuses them (missing values, say) is a refusal, with the rows."""
+    try:
+        return steps.score(stored.model, features)
+    except ValueError as error:
+        last_row = first_row + len(features) - 1
+        raise steps.RefusedError(
+            f"The model cannot score rows {first_row}-{last_row}: {error}. Fix or drop those "
+            "rows (missing values need imputing, or a model that accepts them)."
+        ) from None
 
 
-def _check_columns(columns: Sequence[str], schema: Schema | None, keep: Sequence[str]) -> None:
+def _check_columns(
+    columns: Sequence[str], expected: Sequence[str] | None, keep: Sequence[str]
+) -> None:
     """Refuse, in one message, missing model inputs, unknown columns and unknown --keep."""
     problems = []
     unknown_keep = [name for name in keep if name not in columns]
     if unknown_keep:
         problems.append(f"--keep names column(s) the file does not have: {unknown_keep}")
-    if schema is not None:
-        expected = schema.input_names()
+    if expected is not None:
         missing = [name for name in expected if name not in columns]
         extra = [name for name in columns if name not in expected and name not in keep]
         if missing:
@@ -183,38 +199,3 @@ def _check_columns(columns: Sequence[str], schema: Schema | None, keep: Sequence
             )
     if problems:
         raise steps.RefusedError("The input does not match the model: " + "; ".join(problems))
-
-
-def _conform(features: pd.DataFrame, schema: Schema, first_row: int) -> pd.DataFrame:
-    """Check each column's type against the signature and cast it to the exact type."""
-    wrong, casts = [], {}
-    for spec in schema.inputs:
-        dtype = features[spec.name].dtype
-        if not _compatible(spec.type.name, dtype):
-            wrong.append(f"{spec.name!r} is {dtype}, the model expects {spec.type.name}")
-        elif spec.type.to_numpy() != dtype:
-            casts[spec.name] = spec.type.to_numpy()
-    if wrong:
-        last_row = first_row + len(features) - 1
-        raise steps.RefusedError(
-            f"Wrong column type(s) in rows {first_row}-{last_row}: {'; '.join(wrong)}"
-        )
-    return features.astype(casts) if casts else features
-
-
-def _compatible(expected: str, dtype: object) -> bool:
-    """Whether values of ``dtype`` can be given as the signature's ``expected`` type."""
-    import pandas as pd
-
-    types = pd.api.types
-    if expected in ("double", "float"):
-        return types.is_numeric_dtype(dtype) and not types.is_bool_dtype(dtype)
-    if expected in ("integer", "long"):
-        return types.is_integer_dtype(dtype)
-    if expected == "boolean":
-        return types.is_bool_dtype(dtype)
-    if expected == "string":
-        return types.is_string_dtype(dtype) or types.is_object_dtype(dtype)
-    if expected == "datetime":
-        return types.is_datetime64_any_dtype(dtype)
-    return True

@@ -19,8 +19,7 @@ from .. import blocks
 from ..datasets import content_digest
 from ..evaluation import MetricComparison, compare_on_same_rows
 from ..evaluation.figures import metrics_side_by_side
-from ..models import load_model
-from ..tracking import recording, registry
+from ..tracking import model_store, recording, registry
 from . import steps
 
 if TYPE_CHECKING:
@@ -33,6 +32,8 @@ if TYPE_CHECKING:
     from ..models import Model
 
 logger = logging.getLogger(__name__)
+
+PROMOTED, KEPT = "promoted", "kept"
 
 
 @dataclass(frozen=True)
@@ -93,10 +94,16 @@ def promote(
         logger.info("Version %s of %r is already the champion", challenger.version, name)
         return Decision(True, "already the champion", str(challenger.version), None, None, None)
 
+    logger.info("[1/4] Loading both models, verified, and the rows they are scored on")
+    stored = [
+        model_store.load(registry.version_uri(version), trust_unsigned=config.trust_pickle)
+        for version in (challenger, champion)
+        if version is not None
+    ]
+    models = [each.model for each in stored]
     dataset = blocks.build_dataset(config.dataset)
     evaluator = blocks.build_evaluator(config.evaluator)
     metric, higher_is_better = steps.deciding_metric(config, evaluator)
-    logger.info("[1/4] Holding out the rows both models are scored on")
     split = steps.held_out(config, dataset)
     rows_digest = content_digest(split.test_features, split.test_target)
     mismatches = _rows_mismatches(rows_digest, trained)
@@ -108,12 +115,6 @@ def promote(
             "(recorded on the promotion run)."
         )
 
-    models = [
-        load_model(registry.version_uri(version), trust_pickle=config.trust_pickle)
-        for version in (challenger, champion)
-        if version is not None
-    ]
-
     uri, experiment_id = steps.open_experiment(config)
     against = f"v{champion.version}" if champion is not None else "no champion"
     run_name = f"promote v{challenger.version} vs {against}"
@@ -121,6 +122,8 @@ def promote(
         recording.log_inputs(
             evaluation=recording.rows_input(dataset, split.test_features, split.test_target)
         )
+        for role, each in zip(("challenger", "champion"), stored, strict=False):
+            recording.log_model_trust(each.uri, each.signer, role=role)
         logger.info("[2/4] Scoring challenger version %s", challenger.version)
         challenger_metrics, challenger_predictions = _score(
             "challenger", models[0], evaluator, split
@@ -167,7 +170,6 @@ def promote(
                 "rows_digest": rows_digest,
             },
             tags={
-                "decision": "promoted" if promoted else "kept",
                 "reason": reason,
                 "allow_other_rows": str(bool(mismatches and allow_other_rows)).lower(),
                 **({"rows_mismatch": "; ".join(mismatches)} if mismatches else {}),
@@ -175,10 +177,17 @@ def promote(
             },
         )
         recording.log_figure(metrics_side_by_side(values), "challenger_vs_champion")
-
-    if promoted:
-        registry.record_baseline(challenger, challenger_metrics, rows_digest, run.info.run_id)
-        registry.set_alias(name, registry.CHAMPION_ALIAS, challenger)
+        if promoted:
+            # The run says "promoted" only once the baseline and the alias are in place; an
+            # interruption on the way puts back what had changed.
+            with registry.promotion(name, challenger, champion):
+                registry.record_baseline(
+                    challenger, challenger_metrics, rows_digest, run.info.run_id
+                )
+                registry.set_alias(name, registry.CHAMPION_ALIAS, challenger)
+                recording.log_outcome(PROMOTED)
+        else:
+            recording.log_outcome(KEPT)
     summary = steps.RunSummary(
         run_id=run.info.run_id,
         experiment_id=experiment_id,

@@ -1,58 +1,49 @@
-"""Serve: a REST API of a registered model, with MLflow's own model server.
+"""Serve: a REST API of one fixed, verified model version, with MLflow's scoring server.
 
-``mlflow models serve`` with the local environment (no conda or virtualenv is built):
-``GET /ping`` answers when the model is loaded, ``POST /invocations`` takes rows as JSON
-(``{"dataframe_split": {"columns": [...], "data": [[...]]}}``) and returns predictions.
+The alias (``champion`` by default) is resolved once, to a fixed version; that version is
+verified and loaded by the project's loader, and served by MLflow's own scoring server app
+in this process (uvicorn): ``GET /ping`` answers once the model is loaded, ``POST
+/invocations`` takes rows as JSON (``{"dataframe_split": {"columns": [...], "data":
+[[...]]}}``) and returns predictions. Moving the alias later does not change what a running
+server serves, and no pickle is ever enabled: the server reads only what was verified.
 """
 
 from __future__ import annotations
 
-import sys
+import logging
+from typing import TYPE_CHECKING
 
-from ..safety import ALLOW_PICKLE
-from ..tracking import registry, store
-from . import RefusedError
-from .launching import server_environment
+from ..tracking import model_store, registry, store
+from . import steps
+from .launching import SERVE_HOST, SERVE_PORT
 
-SERVE_HOST = "127.0.0.1"
-SERVE_PORT = 5001  # next to the MLflow UI's 5000, so both can run at once
+if TYPE_CHECKING:
+    from ..config import ExperimentConfig
+    from ..tracking.model_store import StoredModel
+
+logger = logging.getLogger(__name__)
 
 
-def serve_command(
-    model_uri: str,
-    host: str = SERVE_HOST,
-    port: int = SERVE_PORT,
-    *,
-    trust_pickle: bool = False,
-) -> tuple[list[str], dict[str, str]]:
-    """Return the ``mlflow models serve`` command and the environment to run it in.
+def load_served(config: ExperimentConfig, model_uri: str | None = None) -> StoredModel:
+    """Resolve the model to serve once, to a fixed version, and load it verified.
 
-    The model is loaded here first, with the project's safe loader: a model it would refuse
-    (a pickle without ``trust_pickle``, a skops file with foreign types) is never handed to
-    the server. The environment puts this interpreter's ``bin`` folder first on ``PATH``
-    (MLflow starts ``uvicorn`` by name, so it must be found even when ``.venv`` is not
-    activated) and names the project's store, where ``models:/`` URIs are resolved.
+    Args:
+        config: Names the registered model (default model: its ``champion``).
+        model_uri: Another model to serve, e.g. ``models:/name/3``.
 
     Raises:
-        RefusedError: If the model does not exist.
-        UntrustedModelError: If loading it would run code of unknown origin.
+        MissingModelError: The model, version or alias does not exist.
+        UntrustedModelError: It is not signed by a trusted signer (nor trusted by the user).
     """
-    uri = store.configure()
-    if model_uri.startswith("models:/") and registry.resolve_version(model_uri) is None:
-        raise RefusedError(
-            f"{model_uri} does not exist in {uri}: train and promote a model first "
-            "(`make train`, `make promote`), or pass --model-uri"
-        )
-    from ..models import load_model
+    if model_uri is None:
+        model_uri = registry.alias_uri(steps.registered_name(config), registry.CHAMPION_ALIAS)
+    store.configure()
+    return model_store.load(model_uri, trust_unsigned=config.trust_pickle)
 
-    load_model(model_uri, trust_pickle=trust_pickle)  # raises on what it would not load
-    command = [
-        sys.executable, "-m", "mlflow", "models", "serve",
-        "--model-uri", model_uri,
-        "--env-manager", "local",
-        "--host", host,
-        "--port", str(port),
-    ]  # fmt: skip
-    # MLflow refuses to load even skops models while pickles are refused; the check above ran.
-    environment = server_environment(MLFLOW_TRACKING_URI=uri, **{ALLOW_PICKLE: "true"})
-    return command, environment
+
+def serve(stored: StoredModel, host: str = SERVE_HOST, port: int = SERVE_PORT) -> None:
+    """Serve a loaded model until the process is stopped (Ctrl-C, SIGTERM)."""
+    import uvicorn
+
+    app = model_store.scoring_app(stored)
+    uvicorn.run(app, host=host, port=port, log_level="info")

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..paths import PROJECT_ROOT
-from ..tracking.recording import prepare_environment
+from ..tracking.environment import prepare_environment
 from . import RefusedError
 from .launching import server_environment
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..datasets import split_dataset
 from ..evaluation import Predictions
-from ..tracking import recording, store
+from ..tracking import recording, registry, store
 from . import RefusedError
 
 if TYPE_CHECKING:
@@ -75,7 +75,20 @@ def open_experiment(config: ExperimentConfig) -> tuple[str, str]:
         closed = []
     for run_id in closed:
         logger.info("      closed run %s: left RUNNING by a process that is gone", run_id)
+    withdraw_unfinished(config.registered_model, experiment_id)
     return uri, experiment_id
+
+
+def withdraw_unfinished(name: str | None, experiment_id: str) -> list[str]:
+    """Delete the registered versions of runs that did not finish, saying so (housekeeping)."""
+    try:
+        withdrawn = registry.withdraw_unfinished(name, experiment_id)
+    except Exception as error:  # housekeeping: a busy server must not stop this command
+        logger.warning("      could not look for unfinished versions (%s); carrying on", error)
+        return []
+    for number in withdrawn:
+        logger.info("      withdrew version %s of %r: its training did not finish", number, name)
+    return withdrawn
 
 
 def registered_name(config: ExperimentConfig) -> str:

@@ -27,6 +27,7 @@ from .. import blocks, interrupts, naming
 from ..config import SWEEP_EXAMPLE, ConfigError, with_values
 from ..paths import PROJECT_ROOT
 from ..tracking import recording, registry, store
+from ..tracking.environment import prepare_environment
 from . import RefusedError, steps
 from .train import train
 
@@ -187,7 +188,7 @@ def open_storage() -> tuple[optuna.storages.BaseStorage, str]:
     import optuna
     from optuna.storages.journal import JournalFileBackend, JournalStorage
 
-    recording.prepare_environment(PROJECT_ROOT)  # reads .env
+    prepare_environment(PROJECT_ROOT)  # reads .env
     value = os.environ.get(STORAGE_ENV, "").strip()
     if "://" not in value:
         path = PROJECT_ROOT / (value or JOURNAL_FILE)

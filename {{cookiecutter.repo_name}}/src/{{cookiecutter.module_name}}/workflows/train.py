@@ -1,9 +1,12 @@
 """Train: fit the config's model, evaluate it on held-out rows, register it as a candidate.
 
 The blocks are only used through their base classes (:class:`Dataset`, :class:`Model`,
-:class:`Evaluator`): swapping one is a config change, never a change here. The version is
-registered, and ``candidate`` moved to it, only after the run has logged everything; a run
-that fails or is interrupted, even while registering, leaves nothing in the registry.
+:class:`Evaluator`): swapping one is a config change, never a change here. The model is
+signed by whoever trains it, and loaded back through the same loader every other command
+uses before it is registered: a model that does not load, or predicts differently once
+loaded, fails the run. The version is registered, and ``candidate`` moved to it, only after
+the run has logged everything; a run that fails or is interrupted, even while registering,
+leaves nothing in the registry.
 """
 
 from __future__ import annotations
@@ -11,8 +14,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from .. import blocks, naming
-from ..tracking import recording, registry
+from .. import blocks, naming, signatures
+from ..tracking import model_store, recording, registry
 from . import steps
 
 if TYPE_CHECKING:
@@ -45,6 +48,7 @@ def train(
         tags: More tags for the run: a sweep's trial number, a reproduction's original.
     """
     run_name = run_name or naming.run_name(config)
+    signer = signatures.own_signer()  # before any work: nobody could load an unsigned model
     dataset = blocks.build_dataset(config.dataset)
     model = blocks.build_model(config.model)
     evaluator = blocks.build_evaluator(config.evaluator)
@@ -82,8 +86,10 @@ def train(
         predictions = steps.score(model, split.test_features)
         evaluation = steps.evaluate(evaluator, split.test_target, predictions)
 
-        logger.info("[5/6] Logging the model, metrics, figures and predictions")
-        model_info = recording.log_model(model, split.test_features, predictions.labels)
+        logger.info("[5/6] Logging the model (signed by %s), metrics, figures", signer.name)
+        model_info = model_store.log_model(model, split.test_features, predictions.labels)
+        model_store.check_reloads(model_info.model_uri, model, split.test_features)
+        recording.log_signer(signer.name)
         recording.log_evaluation(
             evaluation,
             split.test_target,
