@@ -20,8 +20,9 @@ def isolated_machine_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator
     """Keep every write of the tests (and of the tools they run) in pytest's temp folder.
 
     git gets a known identity and ignores the machine's configuration; cookiecutter's
-    replay files and its hook scripts, hypothesis's caches and other tools' temp files go
-    to the session folder instead of the home directory, /tmp and the checkout.
+    replay files and its hook scripts, hypothesis's caches, the model signing key that
+    ``make install`` creates and other tools' temp files go to the session folder instead of
+    the home directory, /tmp and the checkout.
     """
     root = tmp_path_factory.mktemp("machine")
     gitconfig = root / "gitconfig"
@@ -36,6 +37,8 @@ def isolated_machine_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator
     scratch = root / "tmp"
     scratch.mkdir()
     overrides = {
+        # `make install` creates a model signing key in the user's config folder: here.
+        "XDG_CONFIG_HOME": str(root / "config"),
         "GIT_CONFIG_GLOBAL": str(gitconfig),
         "GIT_CONFIG_NOSYSTEM": "1",
         "COOKIECUTTER_CONFIG": str(cookiecutter_config),

@@ -34,6 +34,14 @@ def test_make_install_creates_the_environment_and_the_git_hooks(project):
     hook = project.path / ".git" / "hooks" / "pre-commit"
     assert hook.is_file()
     assert "pre-commit" in hook.read_text()
+    # Its signing key: the private one in the user's config folder, the public one committed.
+    private = Path(os.environ["XDG_CONFIG_HOME"]) / "model-signing" / "private-key.pem"
+    assert private.stat().st_mode & 0o777 == 0o600
+    assert (project.path / "trusted-signers" / "tests@example.com.pub").is_file()
+    assert project.run("git", "ls-files", "trusted-signers").stdout.split() == [
+        "trusted-signers/README.md",
+        "trusted-signers/tests@example.com.pub",
+    ]
 
 
 def test_generated_test_suite_passes(project):

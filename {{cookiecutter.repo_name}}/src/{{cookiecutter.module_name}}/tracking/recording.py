@@ -163,7 +163,9 @@ def close_abandoned_runs(experiment_id: str, older_than_hours: float | None = No
     import mlflow
 
     client = mlflow.MlflowClient()
-    running = client.search_runs([experiment_id], filter_string="attributes.status = 'RUNNING'")
+    running = retried(
+        lambda: client.search_runs([experiment_id], filter_string="attributes.status = 'RUNNING'")
+    )
     now_ms = time.time() * 1000
     closed = []
     for run in running:
@@ -174,10 +176,36 @@ def close_abandoned_runs(experiment_id: str, older_than_hours: float | None = No
         )
         if gone or too_old:
             reason = "its process is gone" if gone else f"running for over {older_than_hours} h"
-            client.set_tag(run.info.run_id, "closed_because", reason)
-            client.set_terminated(run.info.run_id, "KILLED")
+            tags = {"closed_because": reason, **_what_a_promotion_did(run)}
+            retried(lambda r=run, t=tags: client.set_tags(r.info.run_id, t))
+            retried(lambda r=run: client.set_terminated(r.info.run_id, "KILLED"))
             closed.append(run.info.run_id)
     return closed
+
+
+def _what_a_promotion_did(run: Run) -> dict[str, str]:
+    """For a promotion run that died before recording its decision, the decision it made.
+
+    The champion alias moves before the run is tagged ``decision=promoted``: a process
+    killed in between (SIGKILL) leaves an alias that moved and a run that does not say so.
+    The run is told the truth now: promoted if the alias points at its challenger with this
+    run's baseline; else nothing changed, and baseline tags it left on the challenger go.
+    """
+    from . import registry
+
+    params = run.data.params
+    if run.data.tags.get(RUN_TYPE_TAG) != "promotion" or DECISION_TAG in run.data.tags:
+        return {}
+    name, challenger = params.get("registered_model"), params.get("challenger_version")
+    champion = registry.version_by_alias(name, registry.CHAMPION_ALIAS) if name else None
+    moved = (
+        champion is not None
+        and str(champion.version) == challenger
+        and (champion.tags or {}).get(registry.BASELINE_RUN_TAG) == run.info.run_id
+    )
+    if not moved and name and challenger:
+        registry.drop_baseline_of(name, challenger, run.info.run_id)
+    return {DECISION_TAG: "promoted" if moved else "none"}
 
 
 def _process_tags() -> dict[str, str]:

@@ -232,6 +232,19 @@ def promotion(
         raise
 
 
+def drop_baseline_of(name: str, number: str, run_id: str) -> None:
+    """Delete a version's baseline tags if the promotion run ``run_id`` wrote them."""
+    import mlflow
+
+    client = mlflow.MlflowClient()
+    version = get_version(name, number)
+    tags = (version.tags or {}) if version is not None else {}
+    if tags.get(BASELINE_RUN_TAG) != run_id:
+        return
+    for key in [key for key in tags if _baseline_tag(key)]:
+        retried(lambda k=key: client.delete_model_version_tag(name, number, k))
+
+
 def _baseline_tag(key: str) -> bool:
     return key.startswith(BASELINE_PREFIX) or key in (BASELINE_DIGEST_TAG, BASELINE_RUN_TAG)
 
