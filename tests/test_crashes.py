@@ -181,6 +181,7 @@ def test_a_run_whose_process_died_is_closed_by_the_next_command(project, tmp_pat
 
     closed = cli(project, uri, "close-stale")
 
+    assert closed.returncode == 0, closed.stdout + closed.stderr
     (run,) = read_store(project, uri)["runs"]
     assert run["status"] == "KILLED"
     assert run["tags"]["closed_because"] == "its process is gone"
@@ -197,7 +198,6 @@ def test_a_version_registered_by_a_training_killed_outright_is_withdrawn(
     signal_at(training, "register", signal.SIGKILL)
     (model,) = read_store(project, uri)["registered_models"]
     assert [version["version"] for version in model["versions"]] == ["1"]  # left behind
-    assert model["aliases"] == {"candidate": "1"}
 
     result = cli(project, uri, next_command)
 

@@ -160,6 +160,30 @@ def test_logins_permissions_and_a_training_through_the_server(project, tmp_path)
             assert added.returncode == 0, added.stderr
         alice, bob = login("alice", reader_password), login("bob", writer_password)
 
+        # Refusals change nothing and show none of the server's answer (its SQL, hashes).
+        other = secrets.token_urlsafe(16)
+        refusals = {
+            "already exists": (["alice", "--experiment", EXPERIMENT], server.client()),
+            "No experiment 'nope'": (["carol", "--experiment", "nope"], server.client()),
+            "No registered model 'nope'": (
+                ["carol", "--registered-model", "nope"],
+                server.client(),
+            ),
+            "Only an admin": (["dave"], server.client(**alice)),
+        }
+        for words, (arguments, env) in refusals.items():
+            refused = cli(project, "add-user", *arguments, env=env, stdin=f"{other}\n")
+            said = refused.stdout + refused.stderr
+            assert refused.returncode == 2, said
+            assert words in refused.stderr, said
+            assert len(refused.stderr.strip().splitlines()) == 1, said
+            for leak in ("INSERT", "UPDATE", "pbkdf2", "scrypt", "password_hash", "Traceback"):
+                assert leak not in said
+        for name in ("carol", "dave"):  # never created
+            assert (
+                status_of(f"{server.url}/api/2.0/mlflow/experiments/search", (name, other)) == 401
+            )
+
         # Alice may read, not write; Bob may write.
         search = (
             f"{server.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name={EXPERIMENT}"

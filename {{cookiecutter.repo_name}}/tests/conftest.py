@@ -63,6 +63,44 @@ class DummyModel(Model):
         return np.column_stack([1 - positive, positive])
 
 
+class MixedDataset(Dataset):
+    """Numeric features with missing values and a categorical one, as real tables have."""
+
+    name = "mixed"
+    source = "tests/conftest.py"
+
+    def __init__(self, rows: int = 200, seed: int = 0) -> None:
+        self.rows = rows
+        self.seed = seed
+
+    def load(self) -> tuple[pd.DataFrame, pd.Series]:
+        rng = np.random.default_rng(self.seed)
+        x1, x2 = rng.normal(size=self.rows), rng.normal(size=self.rows)
+        colour = rng.choice(["red", "green", "blue"], size=self.rows)
+        label = x1 + 0.5 * x2 + (colour == "red") + rng.normal(0, 0.3, self.rows) > 0.5
+        x2[rng.random(self.rows) < 0.1] = np.nan  # gaps for the imputer
+        features = pd.DataFrame({"x1": x1, "x2": x2, "colour": colour})
+        return features, pd.Series(label.astype(int), name="label")
+
+
+def mixed_types_pipeline(C: float = 1.0):  # noqa: N803 - scikit-learn's name
+    """Impute and scale the numbers, one-hot encode the rest: columns chosen by type."""
+    from sklearn.compose import make_column_selector, make_column_transformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    columns = make_column_transformer(
+        (
+            make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
+            make_column_selector(dtype_include="number"),
+        ),
+        (OneHotEncoder(handle_unknown="ignore"), make_column_selector(dtype_exclude="number")),
+    )
+    return make_pipeline(columns, LogisticRegression(C=C))
+
+
 def import_path(block: type) -> str:
     """The import path of a class, as a config names it."""
     return f"{block.__module__}.{block.__qualname__}"

@@ -4,11 +4,13 @@ import pandas as pd
 import pytest
 from conftest import DummyDataset
 
+from {{ cookiecutter.module_name }}.config import ConfigError
 from {{ cookiecutter.module_name }}.datasets import (
     SklearnDataset,
     TabularFileDataset,
     split_dataset,
 )
+from {{ cookiecutter.module_name }}.tables import TableError
 
 
 def test_version_identifies_the_content(dummy_dataset):
@@ -47,8 +49,10 @@ def test_file_dataset_errors_name_the_problem(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         TabularFileDataset(str(tmp_path / "missing.csv"), target="y").load()
     (tmp_path / "table.csv").write_text("a,b\n1,2\n")
-    with pytest.raises(KeyError, match="no column"):
+    with pytest.raises(ConfigError, match=r"no column\(s\) \['y'\]"):
         TabularFileDataset(str(tmp_path / "table.csv"), target="y").load()
+    with pytest.raises(TableError, match=r"unsupported file type '\.txt'"):
+        TabularFileDataset(str(tmp_path / "table.txt"), target="y")
 
 
 def test_split_holds_out_the_same_rows_for_the_same_seed(dummy_dataset):

@@ -28,12 +28,13 @@ import pandas as pd
 import pytest
 from conftest import make_config
 
-from {{ cookiecutter.module_name }} import blocks, paths
+from {{ cookiecutter.module_name }} import paths
 from {{ cookiecutter.module_name }}.config import (
     ExperimentConfig,
     parse_config,
     parse_yaml,
 )
+from {{ cookiecutter.module_name }}.workflows.promote import promote
 from {{ cookiecutter.module_name }}.workflows.train import train
 
 DOCS = sorted((paths.PROJECT_ROOT / "docs").glob("*.md"))
@@ -214,18 +215,35 @@ def test_snippet_runs(example, documented_modules, tracking_store):
     exec(compile(example.code, str(example), "exec"), {"__name__": "__docs_snippet__"})
 
 
+def table_for(config: ExperimentConfig, folder: Path) -> Path:
+    """Write a small table with the columns a file dataset's config names; return its path."""
+    rng = np.random.default_rng(0)
+    features = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])
+    target = features.sum(axis=1) * 10 + rng.normal(size=300)
+    path = folder / Path(config.dataset.options["path"]).name
+    features.assign(**{config.dataset.options["target"]: target}).to_parquet(path)
+    return path
+
+
 @pytest.mark.parametrize("example", YAML, ids=str)
-def test_config_example_is_trained_with(example, documented_modules, tracking_store):
-    """A whole config is loaded and built; a part of one replaces the dummy config's part."""
+def test_config_example_is_trained_and_promoted(
+    example, documented_modules, tracking_store, tmp_path
+):
+    """A part of a config replaces the dummy config's part; a whole config trains on a
+    table written for it. Either way the model is then promoted: it loads, verified."""
     raw = parse_yaml(example.code)
     assert isinstance(raw, dict), f"{example} is not a YAML mapping"
     if "experiment" in raw:
         config = parse_config(example.code)
-        blocks.build_dataset(config.dataset)  # a file dataset is only read when used
-        blocks.build_model(config.model)
-        blocks.build_evaluator(config.evaluator)
-        return
-    config = ExperimentConfig.from_dict({**make_config().to_dict(), **raw})
+        if config.dataset.type == "file":
+            path = table_for(config, tmp_path)
+            config = parse_config(example.code, [f"dataset.path={path}"])
+    else:
+        config = ExperimentConfig.from_dict({**make_config().to_dict(), **raw})
+
     metrics = train(config).metrics
+    decision = promote(config)
+
     assert metrics
     assert all(math.isfinite(value) for value in metrics.values())
+    assert decision.promoted

@@ -557,7 +557,7 @@ def parse_config(
     text: str, overrides: Iterable[str] = (), source: Path | None = None
 ) -> ExperimentConfig:
     """Build a config from YAML text, e.g. the ``config.yaml`` a run logged, and overrides."""
-    raw = parse_yaml(text) or {}
+    raw = parse_yaml(text, source or "A config") or {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{source or 'A config'} must hold a YAML mapping, not {raw!r}")
     for override in overrides:
@@ -583,7 +583,7 @@ def apply_override(raw: dict[str, Any], override: str) -> None:
             prefix = ".".join(parts[: depth + 1])
             raise ConfigError(f"Cannot set {key}: {prefix} is {child!r}, not a section")
         node = child
-    node[parts[-1]] = parse_yaml(text)
+    node[parts[-1]] = parse_yaml(text, f"The value of {key}")
 
 
 class _YamlLoader(yaml.SafeLoader):
@@ -602,9 +602,19 @@ def dump_yaml(data: Mapping[str, Any]) -> str:
     return yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True)
 
 
-def parse_yaml(text: str) -> object:
-    """Parse YAML safely; numbers such as ``0.5`` and ``1e-3`` become floats."""
-    return yaml.load(text, Loader=_YamlLoader)  # a SafeLoader subclass: no arbitrary objects
+def parse_yaml(text: str, source: object = "the text") -> object:
+    """Parse YAML safely; numbers such as ``0.5`` and ``1e-3`` become floats.
+
+    Raises:
+        ConfigError: The text is not valid YAML; the message says where.
+    """
+    try:
+        return yaml.load(text, Loader=_YamlLoader)  # a SafeLoader subclass: no arbitrary objects
+    except yaml.YAMLError as error:
+        where = getattr(error, "problem_mark", None)
+        line = f", line {where.line + 1} column {where.column + 1}" if where else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ConfigError(f"{source} is not valid YAML{line}: {problem}") from None
 
 
 def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, str]:

@@ -1,7 +1,9 @@
 """Read and write CSV or Parquet tables in chunks, so memory does not grow with the file.
 
 Writing goes to a temporary file beside the destination, moved into place only when every
-chunk is written: a failure or an interrupt never leaves a half-written table behind.
+chunk is written: a failure or an interrupt never leaves a half-written table behind. A file
+that cannot be read as a table (empty, not CSV or Parquet, another suffix) is a
+:class:`TableError` naming the file and what is wrong with it.
 """
 
 from __future__ import annotations
@@ -27,10 +29,32 @@ SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES
 _BLOCK_BYTES = 1 << 20
 
 
+class TableError(ValueError):
+    """A file that is not a readable CSV or Parquet table; the message says why."""
+
+
 def check_suffix(path: Path) -> None:
     """Refuse a path that is neither CSV nor Parquet, naming the accepted suffixes."""
     if path.suffix.lower() not in SUFFIXES:
-        raise ValueError(f"{path}: unsupported file type; use one of {', '.join(SUFFIXES)}")
+        raise TableError(
+            f"{path}: unsupported file type {path.suffix or '(none)'!r}; use one of "
+            f"{', '.join(SUFFIXES)}"
+        )
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Turn the parsers' errors about a file into one :class:`TableError` that names it."""
+    import pyarrow as pa
+
+    kind = "Parquet" if is_parquet(path) else "CSV"
+    try:
+        yield
+    except pd.errors.EmptyDataError:
+        raise TableError(f"{path} is empty: a {kind} table needs at least a header") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, pa.ArrowException) as error:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+        raise TableError(f"{path} is not a readable {kind} table ({first})") from None
 
 
 def is_parquet(path: Path) -> bool:
@@ -40,23 +64,28 @@ def is_parquet(path: Path) -> bool:
 
 def columns(path: Path) -> list[str]:
     """Return the column names of a table without reading its rows."""
-    if is_parquet(path):
-        import pyarrow.parquet as pq
+    check_suffix(path)
+    with _reading(path):
+        if is_parquet(path):
+            import pyarrow.parquet as pq
 
-        return list(pq.read_schema(path).names)
-    return [str(column) for column in pd.read_csv(path, nrows=0).columns]
+            return list(pq.read_schema(path).names)
+        return [str(column) for column in pd.read_csv(path, nrows=0).columns]
 
 
 def read_table(path: Path) -> pd.DataFrame:
     """Read a whole CSV or Parquet table."""
     check_suffix(path)
-    return pd.read_parquet(path) if is_parquet(path) else pd.read_csv(path)
+    with _reading(path):
+        return pd.read_parquet(path) if is_parquet(path) else pd.read_csv(path)
 
 
 def head(path: Path, rows: int) -> pd.DataFrame:
     """Return the first ``rows`` rows of a table."""
+    check_suffix(path)
     if not is_parquet(path):
-        return pd.read_csv(path, nrows=rows)
+        with _reading(path):
+            return pd.read_csv(path, nrows=rows)
     return next(iter_chunks(path, rows), pd.DataFrame(columns=columns(path)))
 
 
@@ -86,21 +115,23 @@ def digest_and_rows(path: Path) -> tuple[str, int]:
     if is_parquet(path):
         import pyarrow.parquet as pq
 
-        return digest, pq.ParquetFile(path).metadata.num_rows
+        with _reading(path):
+            return digest, pq.ParquetFile(path).metadata.num_rows
     return digest, max(lines - 1, 0)
 
 
 def iter_chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
     """Yield the table's rows in chunks of at most ``rows`` rows."""
     check_suffix(path)
-    if is_parquet(path):
-        import pyarrow.parquet as pq
+    with _reading(path):
+        if is_parquet(path):
+            import pyarrow.parquet as pq
 
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
-            yield batch.to_pandas()
-    else:
-        with pd.read_csv(path, chunksize=rows) as reader:
-            yield from reader
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
+                yield batch.to_pandas()
+        else:
+            with pd.read_csv(path, chunksize=rows) as reader:
+                yield from reader
 
 
 class ChunkWriter:

@@ -40,6 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from ..config import ConfigError
     from ..signatures import SigningKeyError, UntrustedModelError
+    from ..tables import TableError
     from ..tracking.model_store import (
         InputMismatchError,
         MissingModelError,
@@ -61,10 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         MissingRunError,
         InputMismatchError,
         ModelDoesNotReloadError,
+        TableError,
         FileExistsError,
         FileNotFoundError,
     ) as error:
-        print(f"error: {error}{_run_ends()}", file=sys.stderr)
+        print(f"error: {_one_line(error)}{_run_ends()}", file=sys.stderr)
         return ExitStatus.REFUSED
     except StoreUnavailableError as error:
         print(f"error: {error}.{_run_ends()}", file=sys.stderr)
@@ -80,6 +82,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: {message}", file=sys.stderr)
         return ExitStatus.REFUSED
+
+
+def _one_line(error: BaseException) -> str:
+    """An error's message on one line: the command says what went wrong in one line."""
+    return " ".join(str(error).split())
 
 
 def _run_ends() -> str:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import tables
+from ..config import ConfigError
 from ..paths import PROJECT_ROOT
 from .base import Dataset
-
-READERS = {".csv": pd.read_csv, ".parquet": pd.read_parquet, ".pq": pd.read_parquet}
 
 
 class TabularFileDataset(Dataset):
@@ -31,8 +31,7 @@ class TabularFileDataset(Dataset):
         features: list[str] | None = None,
     ) -> None:
         """Record where the file is; it is only read when first used."""
-        if Path(path).suffix.lower() not in READERS:
-            raise ValueError(f"{path}: unsupported file type; use one of {', '.join(READERS)}")
+        tables.check_suffix(Path(path))
         self.path = path
         self.target_column = target
         self.feature_columns = features
@@ -51,12 +50,15 @@ class TabularFileDataset(Dataset):
                 f"{self.file} does not exist. Data files are not versioned in git: "
                 "put the file there first."
             )
-        frame = READERS[self.file.suffix.lower()](self.file)
+        frame = tables.read_table(self.file)
+        if frame.empty:
+            raise tables.TableError(f"{self.file} has no rows to learn from")
         wanted = [self.target_column, *(self.feature_columns or [])]
         missing = [column for column in wanted if column not in frame.columns]
         if missing:
-            raise KeyError(
-                f"{self.file.name} has no column(s) {missing}; it has {list(frame.columns)}"
+            raise ConfigError(
+                f"{self.file.name} has no column(s) {missing} that the config's dataset names; "
+                f"it has {list(frame.columns)}"
             )
         features = frame.drop(columns=self.target_column)
         if self.feature_columns is not None:

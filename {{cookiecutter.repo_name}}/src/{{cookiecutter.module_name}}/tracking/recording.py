@@ -26,7 +26,7 @@ from .. import interrupts, provenance, signatures
 from ..config import dump_yaml
 from ..paths import PROJECT_ROOT
 from .environment import quiet_dataset_warnings
-from .retries import retried
+from .retries import cleanup_wait_seconds, retried
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -118,8 +118,6 @@ class RunEnd:
 
 
 _ENDS: list[RunEnd] = []
-# After an error or an interrupt, how long to keep trying to mark the run before giving up.
-_ENDING_WAIT_SECONDS = 30.0
 
 
 def _end(run_id: str, status: str, *, after_error: bool) -> None:
@@ -134,7 +132,7 @@ def _end(run_id: str, status: str, *, after_error: bool) -> None:
         try:
             mlflow.end_run(status)
         except Exception:
-            wait = _ENDING_WAIT_SECONDS if after_error else None
+            wait = cleanup_wait_seconds() if after_error else None
             client = mlflow.MlflowClient()
             retried(lambda: client.set_terminated(run_id, status), max_wait=wait)
     except Exception as error:
@@ -177,7 +175,7 @@ def close_abandoned_runs(experiment_id: str, older_than_hours: float | None = No
         if gone or too_old:
             reason = "its process is gone" if gone else f"running for over {older_than_hours} h"
             tags = {"closed_because": reason, **_what_a_promotion_did(run)}
-            retried(lambda r=run, t=tags: client.set_tags(r.info.run_id, t))
+            retried(lambda r=run, t=tags: client.log_batch(r.info.run_id, tags=_tags(t)))
             retried(lambda r=run: client.set_terminated(r.info.run_id, "KILLED"))
             closed.append(run.info.run_id)
     return closed
@@ -372,9 +370,10 @@ def find_run(run_id: str) -> Run | None:
     from mlflow.exceptions import MlflowException
 
     try:
-        return mlflow.get_run(run_id)
+        return retried(lambda: mlflow.get_run(run_id))
     except MlflowException as error:
-        if error.get_http_status_code() == 404 or "not found" in str(error).lower():
+        missing = error.get_http_status_code() == 404 or "not found" in str(error).lower()
+        if missing or error.error_code == "INVALID_PARAMETER_VALUE":  # not even a run id
             return None
         raise
 

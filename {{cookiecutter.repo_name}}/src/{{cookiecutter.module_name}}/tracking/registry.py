@@ -17,11 +17,12 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from .. import interrupts
-from .retries import retried
+from .retries import cleanup_wait_seconds, retried
 
 logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    from mlflow import MlflowClient
     from mlflow.entities import Run
     from mlflow.entities.model_registry import ModelVersion
 
@@ -108,7 +109,9 @@ def set_alias(name: str, alias: str, version: ModelVersion | str) -> None:
 def withdrawn_unless_finished(run_id: str) -> Iterator[None]:
     """Delete every version the run registered (and so its aliases) if the block fails.
 
-    Also when a signal was received and swallowed on the way: the run will end KILLED.
+    Also when a signal was received and swallowed on the way: the run will end KILLED. If
+    the store does not answer, the error that stopped the block is still the one raised:
+    the next command, or ``close-stale``, withdraws the versions of runs that did not finish.
     """
     try:
         yield
@@ -118,8 +121,18 @@ def withdrawn_unless_finished(run_id: str) -> Iterator[None]:
         import mlflow
 
         client = mlflow.MlflowClient()
-        for version in client.search_model_versions(f"run_id = '{run_id}'"):
-            client.delete_model_version(version.name, version.version)
+        try:
+            found = retried(
+                lambda: client.search_model_versions(f"run_id = '{run_id}'"),
+                max_wait=cleanup_wait_seconds(),
+            )
+            for version in found:
+                retried(
+                    lambda v=version: client.delete_model_version(v.name, v.version),
+                    max_wait=cleanup_wait_seconds(),
+                )
+        except Exception as error:
+            logger.warning("Could not withdraw the versions of run %s yet: %s", run_id, error)
         raise
 
 
@@ -215,21 +228,46 @@ def promotion(
         if interrupts.received() is not None:
             raise interrupts.Interrupted(interrupts.received())
     except BaseException:
-        if champion is not None:
-            retried(
-                lambda: client.set_registered_model_alias(name, CHAMPION_ALIAS, champion.version)
+        try:
+            _undo_promotion(client, name, number, champion, before)
+        except Exception as error:  # the store stopped answering: say so, keep the cause
+            logger.warning(
+                "Promotion stopped, and the registry could not be put back (%s): the next "
+                "command, or close-stale, records on the run what it did",
+                error,
             )
         else:
-            with contextlib.suppress(Exception):  # the alias may not have been set yet
-                client.delete_registered_model_alias(name, CHAMPION_ALIAS)
-        now = retried(lambda: client.get_model_version(name, number)).tags or {}
-        for key in [key for key in now if _baseline_tag(key) and key not in before]:
-            retried(lambda k=key: client.delete_model_version_tag(name, number, k))
-        for key, value in before.items():
-            retried(lambda k=key, v=value: client.set_model_version_tag(name, number, k, v))
-        kept = f"version {champion.version}" if champion is not None else "no version"
-        logger.warning("Promotion interrupted: nothing changed, %s is the champion", kept)
+            kept = f"version {champion.version}" if champion is not None else "no version"
+            logger.warning("Promotion interrupted: nothing changed, %s is the champion", kept)
         raise
+
+
+def _undo_promotion(
+    client: MlflowClient,
+    name: str,
+    number: str,
+    champion: ModelVersion | None,
+    before: dict[str, str],
+) -> None:
+    """Point ``champion`` back where it was and give the challenger its old baseline tags."""
+    wait = cleanup_wait_seconds()
+    if champion is not None:
+        previous = str(champion.version)
+        retried(
+            lambda: client.set_registered_model_alias(name, CHAMPION_ALIAS, previous),
+            max_wait=wait,
+        )
+    else:
+        with contextlib.suppress(Exception):  # the alias may not have been set yet
+            client.delete_registered_model_alias(name, CHAMPION_ALIAS)
+    now = retried(lambda: client.get_model_version(name, number), max_wait=wait).tags or {}
+    for key in [key for key in now if _baseline_tag(key) and key not in before]:
+        retried(lambda k=key: client.delete_model_version_tag(name, number, k), max_wait=wait)
+    for key, value in before.items():
+        retried(
+            lambda k=key, v=value: client.set_model_version_tag(name, number, k, v),
+            max_wait=wait,
+        )
 
 
 def drop_baseline_of(name: str, number: str, run_id: str) -> None:

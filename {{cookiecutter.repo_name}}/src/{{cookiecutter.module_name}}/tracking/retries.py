@@ -34,6 +34,8 @@ CONFLICT_ATTEMPTS = 8
 WAIT_ENV = "TRACKING_STORE_WAIT_SECONDS"
 DEFAULT_WAIT_SECONDS = 300.0
 LONGEST_PAUSE_SECONDS = 64.0
+# After an error or an interrupt, cleaning up (ending a run, undoing) waits at most this long.
+CLEANUP_WAIT_SECONDS = 30.0
 _CONFLICTS = (
     "UniqueViolation",
     "UNIQUE constraint failed",
@@ -86,6 +88,11 @@ def max_wait_seconds() -> float:
         return max(float(text), 0.0) if text else DEFAULT_WAIT_SECONDS
     except ValueError:
         return DEFAULT_WAIT_SECONDS
+
+
+def cleanup_wait_seconds() -> float:
+    """How long to wait for the store while cleaning up after an error: briefly."""
+    return min(CLEANUP_WAIT_SECONDS, max_wait_seconds())
 
 
 def retried(

@@ -13,6 +13,8 @@ import logging
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from .. import blocks, tables
 from ..datasets import content_digest
 from ..drift import DriftReport, detect_drift, drift_figure
@@ -23,13 +25,14 @@ from . import steps
 if TYPE_CHECKING:
     from pathlib import Path
 
-    import pandas as pd
     from mlflow.entities.model_registry import ModelVersion
 
     from ..config import ExperimentConfig
     from ..evaluation import Evaluator
 
 logger = logging.getLogger(__name__)
+
+MIN_BATCH_ROWS = 2
 
 
 @dataclass(frozen=True)
@@ -90,11 +93,7 @@ def monitor(config: ExperimentConfig, batch_path: Path) -> MonitorReport:
     stored = model_store.load(registry.version_uri(champion), trust_unsigned=config.trust_pickle)
     reference, target_name, evaluator = _training_rows(champion)
     batch = tables.read_table(batch_path)
-    missing = [column for column in reference.columns if column not in batch.columns]
-    if missing:
-        raise steps.RefusedError(
-            f"{batch_path.name} lacks the model's feature column(s) {missing}"
-        )
+    _check_batch(batch, reference, batch_path)
 
     logger.info("[2/4] Testing %d features for drift", len(reference.columns))
     thresholds = config.monitor
@@ -173,6 +172,32 @@ def _training_rows(champion: ModelVersion) -> tuple[pd.DataFrame, str, Evaluator
         )
     evaluator = blocks.build_evaluator(config.evaluator)
     return split.train_features, str(split.train_target.name), evaluator
+
+
+def _check_batch(batch: pd.DataFrame, reference: pd.DataFrame, path: Path) -> None:
+    """Refuse a batch that cannot be compared with the training rows, saying why."""
+    if len(batch) < MIN_BATCH_ROWS:
+        raise steps.RefusedError(
+            f"{path.name} has {len(batch)} row(s): monitoring needs at least {MIN_BATCH_ROWS} "
+            "to compare distributions"
+        )
+    missing = [column for column in reference.columns if column not in batch.columns]
+    if missing:
+        raise steps.RefusedError(
+            f"{path.name} lacks the model's feature column(s) {missing}: every feature the "
+            "model was trained on must be there"
+        )
+    numeric = pd.api.types.is_numeric_dtype
+    wrong = [
+        f"{column!r} ({batch[column].dtype})"
+        for column in reference.columns
+        if numeric(reference[column]) and not numeric(batch[column])
+    ]
+    if wrong:
+        raise steps.RefusedError(
+            f"{path.name} holds text where the model was trained on numbers: "
+            f"{', '.join(wrong)}; fix those values or the file's format"
+        )
 
 
 def _performance_reasons(

@@ -96,6 +96,8 @@ def predict(
     columns = tables.columns(input_path)
     _check_columns(columns, stored.input_names, keep)
     head = tables.head(input_path, HEAD_ROWS)  # the first rows are checked before any work
+    if head.empty:
+        raise steps.RefusedError(f"{input_path} has no rows to score")
     _scored(stored, _features(head, stored, keep, first_row=1), first_row=1)
     digest, total = tables.digest_and_rows(input_path)
 
@@ -173,8 +175,9 @@ def _scored(stored: StoredModel, features: pd.DataFrame, first_row: int) -> Pred
         return steps.score(stored.model, features)
     except ValueError as error:
         last_row = first_row + len(features) - 1
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise steps.RefusedError(
-            f"The model cannot score rows {first_row}-{last_row}: {error}. Fix or drop those "
+            f"The model cannot score rows {first_row}-{last_row}: {reason} Fix or drop those "
             "rows (missing values need imputing, or a model that accepts them)."
         ) from None
 

@@ -206,6 +206,8 @@ def promote(
 
 
 def _challenger(name: str, version: str | None) -> ModelVersion:
+    if version is not None and not version.isdigit():
+        raise steps.RefusedError(f"--version must be a version number, e.g. 3; got {version!r}")
     if version is not None:
         found = registry.get_version(name, version)
         if found is None:
