@@ -69,6 +69,8 @@ COMMON_FILES = {
     "tests/test_retries.py",
     "tests/test_run_records.py",
     "tests/test_attacks.py",
+    "tests/test_bad_input.py",
+    "tests/test_model_types.py",
     "tests/test_serve.py",
     "tests/test_sweep.py",
     "tests/test_server.py",

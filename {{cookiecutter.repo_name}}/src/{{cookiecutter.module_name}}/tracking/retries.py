@@ -95,7 +95,7 @@ def cleanup_wait_seconds() -> float:
     return min(CLEANUP_WAIT_SECONDS, max_wait_seconds())
 
 
-def retried(
+def retried(  # noqa: UP047 - `def retried[T]` needs Python 3.12; this runs on 3.10 too
     action: Callable[[], T], *, conflicts: bool = True, max_wait: float | None = None
 ) -> T:
     """Run an idempotent store request, trying again after a lost race, a busy or silent store.
