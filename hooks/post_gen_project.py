@@ -19,7 +19,7 @@ UNRECORDED_KEYS = (
     "_copy_without_render",
     "_dependencies",
     "_extensions",
-    "_manager_files",
+    "_files_by_answer",
 )
 
 ANSWERS_FILE = ".cruft.json"
@@ -28,19 +28,18 @@ ANSWERS_FILE = ".cruft.json"
 def remove_unused_files(root: Path, answers: dict[str, object]) -> list[Path]:
     """Delete the files of the options that were not chosen and return what was removed.
 
-    ``answers["_manager_files"]`` (from cookiecutter.json) lists, per environment
-    manager, the files only that manager uses, relative to the project root.
+    ``answers["_files_by_answer"]`` (from cookiecutter.json) lists, per question and per
+    answer, the files (or folders) only that answer uses, relative to the project root: a
+    file listed under some answer of a question stays only if it is listed under the chosen
+    one (a boolean answer is written ``true`` or ``false``).
     """
-    manager_files: dict[str, list[str]] = answers["_manager_files"]  # type: ignore[assignment]
-    kept = set(manager_files[str(answers["environment_manager"])])
-    others = {name for names in manager_files.values() for name in names}
-    unused = [root / name for name in sorted(others - kept)]
-    if answers["open_source_license"] == "none":
-        unused.append(root / "LICENSE")
-    if not answers["include_ci"]:
-        unused.append(root / ".github")
+    files_by_answer: dict[str, dict[str, list[str]]] = answers["_files_by_answer"]  # type: ignore[assignment]
+    unused: set[str] = set()
+    for question, files in files_by_answer.items():
+        kept = set(files.get(answer_key(answers[question]), []))
+        unused |= {name for names in files.values() for name in names} - kept
     removed = []
-    for path in unused:
+    for path in (root / name for name in sorted(unused)):
         if path.is_dir():
             shutil.rmtree(path)
         elif path.exists():
@@ -49,6 +48,11 @@ def remove_unused_files(root: Path, answers: dict[str, object]) -> list[Path]:
             continue
         removed.append(path)
     return removed
+
+
+def answer_key(answer: object) -> str:
+    """How cookiecutter.json names an answer: booleans as ``true``/``false``."""
+    return str(answer).lower() if isinstance(answer, bool) else str(answer)
 
 
 def template_commit(template_dir: str) -> str | None:

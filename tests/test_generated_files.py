@@ -15,7 +15,7 @@ from itertools import combinations as pairs_of
 import pytest
 import yaml
 
-from baking import BakedProject, bake
+from baking import TEMPLATE_DIR, BakedProject, bake
 from combinations import COMBINATIONS, DECLARED, OPTIONS
 
 if sys.version_info >= (3, 11):
@@ -23,131 +23,35 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-COMMON_FILES = {
-    ".cruft.json",
-    ".gitignore",
-    ".pre-commit-config.yaml",
-    ".python-version",
-    "Makefile",
-    "README.md",
-    "pyproject.toml",
-    "data/external/.gitkeep",
-    "data/interim/.gitkeep",
-    "data/processed/.gitkeep",
-    "data/raw/.gitkeep",
-    "docs/getting-started.md",
-    "models/.gitkeep",
-    "reports/figures/.gitkeep",
-    ".env.example",
-    "configs/classification.yaml",
-    "configs/regression.yaml",
-    "docs/building-blocks.md",
-    "docs/evaluation.md",
-    "docs/lifecycle.md",
-    "docs/tracking.md",
-    "docs/sweeps.md",
-    "trusted-signers/README.md",
-    "notebooks/01-explore-runs.ipynb",
-    "tests/conftest.py",
-    "tests/test_blocks.py",
-    "tests/test_classification_metrics.py",
-    "tests/test_cli.py",
-    "tests/test_config.py",
-    "tests/test_console.py",
-    "tests/test_datasets.py",
-    "tests/test_compare.py",
-    "tests/test_docs_examples.py",
-    "tests/test_comparison.py",
-    "tests/test_models.py",
-    "tests/test_monitor.py",
-    "tests/test_naming.py",
-    "tests/test_predict.py",
-    "tests/test_promote.py",
-    "tests/test_provenance.py",
-    "tests/test_regression_metrics.py",
-    "tests/test_reproduce.py",
-    "tests/test_retries.py",
-    "tests/test_run_records.py",
-    "tests/test_attacks.py",
-    "tests/test_bad_input.py",
-    "tests/test_model_types.py",
-    "tests/test_serve.py",
-    "tests/test_sweep.py",
-    "tests/test_server.py",
-    "tests/test_tables.py",
-    "tests/test_tracking.py",
-    "tests/test_train.py",
-}
-
-PACKAGE_FILES = {
-    "__init__.py",
-    "__main__.py",
-    "blocks.py",
-    "cli/__init__.py",
-    "cli/commands.py",
-    "cli/parser.py",
-    "config.py",
-    "drift.py",
-    "imports.py",
-    "interrupts.py",
-    "naming.py",
-    "paths.py",
-    "provenance.py",
-    "signatures.py",
-    "tables.py",
-    "datasets/__init__.py",
-    "datasets/base.py",
-    "datasets/sklearn_bundled.py",
-    "datasets/split.py",
-    "datasets/tabular_file.py",
-    "evaluation/__init__.py",
-    "evaluation/base.py",
-    "evaluation/classification.py",
-    "evaluation/comparison.py",
-    "evaluation/figures.py",
-    "evaluation/regression.py",
-    "models/__init__.py",
-    "models/base.py",
-    "models/pipelines.py",
-    "models/sklearn.py",
-    "tracking/__init__.py",
-    "tracking/environment.py",
-    "tracking/model_store.py",
-    "tracking/pyfunc_adapter.py",
-    "tracking/recording.py",
-    "tracking/registry.py",
-    "tracking/retries.py",
-    "tracking/store.py",
-    "workflows/__init__.py",
-    "workflows/compare.py",
-    "workflows/evaluate.py",
-    "workflows/launching.py",
-    "workflows/monitor.py",
-    "workflows/predict.py",
-    "workflows/promote.py",
-    "workflows/reproduce.py",
-    "workflows/serve.py",
-    "workflows/server.py",
-    "workflows/steps.py",
-    "workflows/sweep.py",
-    "workflows/train.py",
-}
-
-# Which files belong to which environment manager: the post-gen hook prunes by this list.
-MANAGER_FILES = {manager: set(files) for manager, files in DECLARED["_manager_files"].items()}
-
-
+TEMPLATE_ROOT = TEMPLATE_DIR / "{{cookiecutter.repo_name}}"
+PACKAGE_FOLDER = "{{cookiecutter.module_name}}"
+# Files and folders that only some answers keep: the post-gen hook prunes by this list.
+FILES_BY_ANSWER: dict[str, dict[str, list[str]]] = DECLARED["_files_by_answer"]
+# Written by the post-generation hook, not by the template.
+HOOK_FILES = {".cruft.json"}
 GITHUB_EXPRESSION = re.compile(r"\$\{\{[^}]*\}\}")
 
 
+def template_files(module_name: str) -> set[str]:
+    """Every file of the template's project folder, named as a bake names it."""
+    return {
+        path.relative_to(TEMPLATE_ROOT).as_posix().replace(PACKAGE_FOLDER, module_name)
+        for path in TEMPLATE_ROOT.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+
+
+def answer_key(answer: object) -> str:
+    return str(answer).lower() if isinstance(answer, bool) else str(answer)
+
+
 def expected_files(answers: dict[str, object]) -> set[str]:
-    package = f"src/{answers['module_name']}"
-    files = COMMON_FILES | {f"{package}/{name}" for name in PACKAGE_FILES}
-    files |= MANAGER_FILES[str(answers["environment_manager"])]
-    if answers["open_source_license"] != "none":
-        files.add("LICENSE")
-    if answers["include_ci"]:
-        files.add(".github/workflows/ci.yml")
+    """The template's files, minus those of the answers not chosen, plus the hook's."""
+    files = template_files(str(answers["module_name"])) | HOOK_FILES
+    for question, by_answer in FILES_BY_ANSWER.items():
+        kept = set(by_answer.get(answer_key(answers[question]), []))
+        for name in {name for names in by_answer.values() for name in names} - kept:
+            files = {f for f in files if f != name and not f.startswith(f"{name}/")}
     return files
 
 
@@ -376,5 +280,17 @@ def test_combinations_use_only_declared_values():
             assert combination[option] in values, f"{name}: {option}={combination[option]!r}"
 
 
-def test_every_environment_manager_declares_its_files():
-    assert set(DECLARED["_manager_files"]) == set(OPTIONS["environment_manager"])
+def test_every_answer_declares_the_files_it_keeps():
+    """Each question listed in _files_by_answer lists every one of its answers."""
+    for question, by_answer in FILES_BY_ANSWER.items():
+        assert set(by_answer) == {answer_key(value) for value in OPTIONS[question]}, question
+
+
+def test_the_file_set_check_can_fail(tmp_path):
+    """A stray file, or a missing one, makes the exact-set comparison differ."""
+    answers = {**COMBINATIONS["default-uv-mit"], "module_name": "my_ml_project"}
+    expected = expected_files(answers)
+    assert "LICENSE" in expected
+    assert "requirements.txt" not in expected
+    assert "src/my_ml_project/tracking/model_store.py" in expected
+    assert expected_files({**answers, "open_source_license": "none"}) == expected - {"LICENSE"}

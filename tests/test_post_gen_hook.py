@@ -22,7 +22,7 @@ ANSWERS = {
     "_repo_dir": "/nonexistent/template/checkout",
     "_checkout": None,
     "_dependencies": {"runtime": [], "dev": []},
-    "_manager_files": DECLARED["_manager_files"],
+    "_files_by_answer": DECLARED["_files_by_answer"],
 }
 
 ALL_OPTIONAL = [
@@ -47,16 +47,18 @@ def make_project(root: Path) -> Path:
     ("manager", "kept"),
     [("a", {"only-a.txt", "shared/both.txt"}), ("b", {"shared/both.txt"}), ("none", set())],
 )
-def test_only_the_chosen_managers_files_stay(post_gen, tmp_path, manager, kept):
-    manager_files = {
-        "a": ["only-a.txt", "shared/both.txt"],
-        "b": ["shared/both.txt"],
-        "none": [],
+def test_only_the_chosen_answers_files_stay(post_gen, tmp_path, manager, kept):
+    files_by_answer = {
+        "environment_manager": {
+            "a": ["only-a.txt", "shared/both.txt"],
+            "b": ["shared/both.txt"],
+            "none": [],
+        }
     }
     for relative in ["only-a.txt", "shared/both.txt", "pyproject.toml"]:
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relative).write_text("x\n")
-    answers = {**ANSWERS, "environment_manager": manager, "_manager_files": manager_files}
+    answers = {**ANSWERS, "environment_manager": manager, "_files_by_answer": files_by_answer}
     post_gen.remove_unused_files(tmp_path, answers)
     assert {name for name in ("only-a.txt", "shared/both.txt") if (tmp_path / name).exists()} == (
         kept
@@ -83,7 +85,7 @@ def test_answers_are_recorded_for_cruft_without_machine_paths(post_gen, tmp_path
     answers = record["context"]["cookiecutter"]
     assert answers["module_name"] == "churn"
     assert answers["include_ci"] is True
-    assert not {"_output_dir", "_repo_dir", "_dependencies", "_manager_files"} & answers.keys()
+    assert not {"_output_dir", "_repo_dir", "_dependencies", "_files_by_answer"} & answers.keys()
 
 
 def test_template_commit_is_recorded_from_a_git_checkout(post_gen, tmp_path):

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from {{ cookiecutter.module_name }} import signatures
+from {{ cookiecutter.module_name }} import keys
 from {{ cookiecutter.module_name }}.config import (
     BlockSpec,
     ExperimentConfig,
@@ -114,13 +114,13 @@ def signing_keys(tmp_path_factory):
     """
     folder = tmp_path_factory.mktemp("signing")
     environment = {
-        signatures.PRIVATE_KEY_ENV: str(folder / "private-key.pem"),
-        signatures.TRUSTED_SIGNERS_ENV: str(folder / "trusted-signers"),
+        keys.PRIVATE_KEY_ENV: str(folder / "private-key.pem"),
+        keys.TRUSTED_SIGNERS_ENV: str(folder / "trusted-signers"),
     }
     with pytest.MonkeyPatch.context() as patch:
         for name, value in environment.items():
             patch.setenv(name, value)
-        signatures.create_key("tests")
+        keys.create_key("tests")
     return environment
 
 

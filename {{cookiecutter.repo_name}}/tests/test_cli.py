@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from {{ cookiecutter.module_name }} import cli
-from {{ cookiecutter.module_name }}.cli.commands import config_and_overrides
+from {{ cookiecutter.module_name }}.cli.common import config_and_overrides
 
 HEAVY = ("mlflow", "sklearn", "pandas")
 

@@ -79,7 +79,7 @@ def test_the_seed_reaches_the_estimator_and_skips_models_without_one():
         (["colour=blue"], "Unknown key"),
         (["split.test_size=1.5"], "test_size"),
         (["split.seed=abc"], "seed must be an integer"),
-        (["seed=1.5"], "seed must be of type int"),
+        (["seed=1.5"], "seed must be an integer"),
         (["experiment.name=x"], "not a section"),
     ],
 )

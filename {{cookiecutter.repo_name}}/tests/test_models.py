@@ -11,7 +11,7 @@ from sklearn.preprocessing import FunctionTransformer
 from {{ cookiecutter.module_name }}.config import ConfigError
 from {{ cookiecutter.module_name }}.models import SklearnModel, pipelines
 from {{ cookiecutter.module_name }}.models.pipelines import QuantileClipper
-from {{ cookiecutter.module_name }}.tracking import model_store, store
+from {{ cookiecutter.module_name }}.tracking import flavors, model_store, store
 
 
 def test_sklearn_model_builds_an_estimator_from_its_import_path(dummy_dataset):
@@ -98,11 +98,11 @@ def test_custom_model_round_trips_through_pyfunc(tracking_store, dummy_dataset, 
 
 
 def test_a_model_class_picks_its_flavor_from_the_table(monkeypatch, dummy_model):
-    assert model_store.flavor_of(SklearnModel("sklearn.svm.SVC")).name == "sklearn"
-    assert model_store.flavor_of(dummy_model).name == "python_function"
-    special = model_store.Flavor("python_function", lambda model: (None, {}))
-    monkeypatch.setitem(model_store.FLAVORS, DummyModel, special)
-    assert model_store.flavor_of(dummy_model) is special
+    assert flavors.flavor_of(SklearnModel("sklearn.svm.SVC")).name == "sklearn"
+    assert flavors.flavor_of(dummy_model).name == "python_function"
+    special = flavors.Flavor("python_function", lambda model: (None, {}), lambda path, conf: None)
+    monkeypatch.setitem(flavors.FLAVORS, DummyModel, special)
+    assert flavors.flavor_of(dummy_model) is special
 
 
 def test_a_model_that_predicts_differently_once_loaded_is_caught(tracking_store, dummy_dataset):

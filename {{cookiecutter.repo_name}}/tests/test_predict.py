@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from conftest import DummyDataset, make_config
 
-from {{ cookiecutter.module_name }}.tracking import model_store
+from {{ cookiecutter.module_name }}.tracking import model_inputs, model_store
 from {{ cookiecutter.module_name }}.workflows import RefusedError
 from {{ cookiecutter.module_name }}.workflows import predict as predict_workflow
 from {{ cookiecutter.module_name }}.workflows.predict import predict
@@ -84,7 +84,7 @@ def test_extra_columns_and_wrong_types_are_each_named(champion, new_rows, tmp_pa
     table = pd.read_csv(new_rows)
     table["x1"] = "high"
     table.to_csv(new_rows, index=False)
-    with pytest.raises(model_store.InputMismatchError, match=r"'x1' is .*expects double"):
+    with pytest.raises(model_inputs.InputMismatchError, match=r"'x1' is .*expects double"):
         predict(CONFIG, new_rows, output=tmp_path / "p.csv", keep=["customer"])
     assert not (tmp_path / "p.csv").exists()
 
@@ -109,7 +109,7 @@ def test_a_failure_mid_file_leaves_no_output(champion, new_rows, tmp_path, monke
     output = tmp_path / "predictions.csv"
     monkeypatch.setattr(predict_workflow, "HEAD_ROWS", 20)  # checked up front: rows 1-20
 
-    with pytest.raises(model_store.InputMismatchError, match="rows 101-120"):
+    with pytest.raises(model_inputs.InputMismatchError, match="rows 101-120"):
         predict(CONFIG, new_rows, output=output, keep=["customer"], chunk_rows=20)
     assert not output.exists()
     assert list(tmp_path.glob(".predictions.csv*")) == []

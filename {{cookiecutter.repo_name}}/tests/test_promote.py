@@ -8,10 +8,10 @@ from conftest import make_config, write_config
 
 from {{ cookiecutter.module_name }} import cli
 from {{ cookiecutter.module_name }}.config import PromotionSpec
-from {{ cookiecutter.module_name }}.evaluation import MetricComparison
-from {{ cookiecutter.module_name }}.tracking import registry
+from {{ cookiecutter.module_name }}.evaluation import MetricComparison, gate
+from {{ cookiecutter.module_name }}.tracking import champions, registry
 from {{ cookiecutter.module_name }}.workflows import RefusedError
-from {{ cookiecutter.module_name }}.workflows.promote import decide, promote
+from {{ cookiecutter.module_name }}.workflows.promote import promote
 from {{ cookiecutter.module_name }}.workflows.train import train
 
 BEST = make_config(margin=0.0, rows=200)
@@ -32,7 +32,7 @@ def test_first_candidate_becomes_champion_with_its_baseline(tracking_store):
     version = champion()
     assert str(version.version) == decision.challenger == "1"
     # The baseline stored on the version is the challenger's score in the promotion run.
-    assert registry.baseline(version) == pytest.approx(trained.metrics, abs=1e-12)
+    assert champions.baseline(version) == pytest.approx(trained.metrics, abs=1e-12)
     run = mlflow.get_run(decision.run.run_id)
     assert run.data.tags["run_type"] == "promotion"
     assert run.data.tags["decision"] == "promoted"
@@ -86,7 +86,7 @@ def test_a_better_challenger_becomes_champion(tracking_store):
     assert decision.promoted, decision.reason
     assert decision.comparison.improvement >= BEST.promotion.margin
     assert str(champion().version) == "2"
-    assert registry.baseline(champion())["accuracy"] == decision.comparison.challenger
+    assert champions.baseline(champion())["accuracy"] == decision.comparison.challenger
 
 
 def test_already_champion_is_success(tracking_store, tmp_path):
@@ -152,6 +152,6 @@ def test_the_promotion_rule(improvement, interval, require_significant, promoted
     comparison = MetricComparison(
         "accuracy", True, 0.9 + improvement, 0.9, improvement, interval, 0.95
     )
-    decided, reason = decide(comparison, rule)
-    assert decided is promoted
-    assert "accuracy" in reason
+    verdict = gate.decide(comparison, rule)
+    assert verdict.promoted is promoted
+    assert "accuracy" in verdict.reason

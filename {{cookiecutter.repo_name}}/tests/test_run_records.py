@@ -5,7 +5,7 @@ from conftest import write_config
 
 from {{ cookiecutter.module_name }} import cli
 from {{ cookiecutter.module_name }}.tracking import store
-from {{ cookiecutter.module_name }}.tracking.recording import input_digest
+from {{ cookiecutter.module_name }}.tracking.runs import input_digest
 from {{ cookiecutter.module_name }}.workflows.evaluate import evaluate
 from {{ cookiecutter.module_name }}.workflows.train import train
 

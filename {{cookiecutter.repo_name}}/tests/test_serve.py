@@ -13,8 +13,12 @@ import pytest
 import uvicorn
 from conftest import make_config
 
-from {{ cookiecutter.module_name }}.tracking import model_store, registry
-from {{ cookiecutter.module_name }}.workflows.launching import SERVE_HOST
+from {{ cookiecutter.module_name }}.cli.lifecycle import SERVE_HOST
+from {{ cookiecutter.module_name }}.tracking import (
+    model_api,
+    model_store,
+    registry,
+)
 from {{ cookiecutter.module_name }}.workflows.promote import promote
 from {{ cookiecutter.module_name }}.workflows.serve import load_served
 from {{ cookiecutter.module_name }}.workflows.train import train
@@ -28,7 +32,7 @@ def serving(stored):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = uvicorn.Config(model_store.scoring_app(stored), host="127.0.0.1", port=port)
+    config = uvicorn.Config(model_api.scoring_app(stored), host="127.0.0.1", port=port)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -4,11 +4,12 @@ import stat
 
 import pytest
 
-from {{ cookiecutter.module_name }}.workflows import RefusedError, server
-from {{ cookiecutter.module_name }}.workflows.server import (
+from {{ cookiecutter.module_name }}.operations import tracking_server as server
+from {{ cookiecutter.module_name }}.operations.tracking_server import (
     check_settings,
     server_command,
 )
+from {{ cookiecutter.module_name }}.workflows import RefusedError
 
 SETTINGS = {
     "MLFLOW_BACKEND_STORE_URI": "postgresql://mlflow:db-secret@127.0.0.1:5432/mlflow",

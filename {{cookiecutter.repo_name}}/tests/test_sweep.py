@@ -15,7 +15,12 @@ from {{ cookiecutter.module_name }}.config import (
     SearchRange,
     SweepSpec,
 )
-from {{ cookiecutter.module_name }}.tracking import recording
+from {{ cookiecutter.module_name }}.tracking import (
+    recording,
+    runs,
+    studies,
+    sweep_runs,
+)
 from {{ cookiecutter.module_name }}.workflows import sweep as sweeping
 
 
@@ -23,7 +28,7 @@ from {{ cookiecutter.module_name }}.workflows import sweep as sweeping
 def journal(tmp_path, monkeypatch):
     """Each test's studies in its own journal file, never the project's."""
     path = tmp_path / "optuna-journal.log"
-    monkeypatch.setenv(sweeping.STORAGE_ENV, str(path))
+    monkeypatch.setenv(studies.STORAGE_ENV, str(path))
     return path
 
 
@@ -41,7 +46,7 @@ def children(parent_id: str):
 
 
 def trial_params(study: str) -> list[dict]:
-    storage, _ = sweeping.open_storage()
+    storage, _ = studies.open_storage()
     trials = optuna.load_study(study_name=study, storage=storage).get_trials()
     return [t.params for t in sorted(trials, key=lambda t: t.number)]
 
@@ -52,21 +57,21 @@ def test_trials_are_nested_runs_under_one_parent_on_the_same_rows_with_the_best_
     summary = sweeping.sweep(sweep_config())
 
     assert (summary.finished, summary.budget) == (3, 3)
-    runs = children(summary.parent.run_id)
-    assert len(runs) == 3
-    assert {run.data.tags[recording.SWEEP_TRIAL_TAG] for run in runs} == {"0", "1", "2"}
-    assert {run.data.tags[recording.RUN_TYPE_TAG] for run in runs} == {"train"}
+    trials = children(summary.parent.run_id)
+    assert len(trials) == 3
+    assert {run.data.tags[sweep_runs.SWEEP_TRIAL_TAG] for run in trials} == {"0", "1", "2"}
+    assert {run.data.tags[runs.RUN_TYPE_TAG] for run in trials} == {"train"}
     parent = mlflow.get_run(summary.parent.run_id)
     assert parent.info.status == "FINISHED"
-    assert parent.data.tags[recording.RUN_TYPE_TAG] == recording.SWEEP_RUN_TYPE
+    assert parent.data.tags[runs.RUN_TYPE_TAG] == sweep_runs.SWEEP_RUN_TYPE
     tags, metrics = parent.data.tags, parent.data.metrics
-    assert float(tags[f"{recording.SWEEP_BEST_PREFIX}model.margin"]) == pytest.approx(
-        summary.best_params["model.margin"]
+    assert float(tags[f"{sweep_runs.SWEEP_BEST_PREFIX}model.margin"]) == pytest.approx(
+        summary.best.params["model.margin"]
     )
-    assert metrics[f"best_{summary.metric}"] == pytest.approx(summary.best_value)
-    assert tags["sweep.best_run_id"] == summary.best_run_id
-    best_run = mlflow.get_run(summary.best_run_id)
-    assert best_run.data.metrics[summary.metric] == pytest.approx(summary.best_value)
+    assert metrics[f"best_{summary.metric}"] == pytest.approx(summary.best.value)
+    assert tags["sweep.best_run_id"] == summary.best.run_id
+    best_run = mlflow.get_run(summary.best.run_id)
+    assert best_run.data.metrics[summary.metric] == pytest.approx(summary.best.value)
     assert str(journal) in tags["sweep.storage"]
     artifacts = {
         a.path for a in mlflow.MlflowClient().list_artifacts(parent.info.run_id, "figures")
@@ -74,8 +79,7 @@ def test_trials_are_nested_runs_under_one_parent_on_the_same_rows_with_the_best_
     assert "figures/optimization_history.png" in artifacts
 
     digests = {
-        recording.input_digest(run, recording.EVALUATION)
-        for run in children(summary.parent.run_id)
+        runs.input_digest(run, recording.EVALUATION) for run in children(summary.parent.run_id)
     }
     assert len(digests) == 1
     assert None not in digests
@@ -93,7 +97,7 @@ def test_trials_register_nothing_unless_the_best_is_asked_for(tracking_store, jo
     versions = client.search_model_versions()
     assert len(versions) == 1
     candidate = client.get_model_version_by_alias("dummy-model", "candidate")
-    assert candidate.run_id == summary.best_run_id
+    assert candidate.run_id == summary.best.run_id
     assert summary.registered_uri == f"models:/dummy-model/{candidate.version}"
 
 
@@ -111,7 +115,7 @@ def test_fresh_studies_with_the_same_seed_propose_the_same_trials(
 ):
     proposed = []
     for name in ("one", "two"):
-        monkeypatch.setenv(sweeping.STORAGE_ENV, str(tmp_path / f"{name}.log"))
+        monkeypatch.setenv(studies.STORAGE_ENV, str(tmp_path / f"{name}.log"))
         sweeping.sweep(sweep_config(trials=2), study_name="repeat")
         proposed.append(trial_params("repeat"))
 

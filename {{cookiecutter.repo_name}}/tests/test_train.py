@@ -3,7 +3,7 @@
 import mlflow
 import pytest
 
-from {{ cookiecutter.module_name }} import provenance, signatures
+from {{ cookiecutter.module_name }} import keys, provenance
 from {{ cookiecutter.module_name }}.datasets import (
     content_digest,
     split_dataset,
@@ -11,7 +11,7 @@ from {{ cookiecutter.module_name }}.datasets import (
 from {{ cookiecutter.module_name }}.evaluation import classification_metrics
 from {{ cookiecutter.module_name }}.paths import PROJECT_ROOT
 from {{ cookiecutter.module_name }}.tracking import model_store
-from {{ cookiecutter.module_name }}.tracking.recording import input_digest
+from {{ cookiecutter.module_name }}.tracking.runs import input_digest
 from {{ cookiecutter.module_name }}.workflows.evaluate import evaluate
 from {{ cookiecutter.module_name }}.workflows.train import train
 
@@ -113,7 +113,7 @@ def test_a_model_that_does_not_reload_the_same_is_never_registered(
 
 
 def test_training_needs_a_trusted_signing_key(tracking_store, dummy_config, tmp_path, monkeypatch):
-    monkeypatch.setenv(signatures.PRIVATE_KEY_ENV, str(tmp_path / "nobody.pem"))
-    with pytest.raises(signatures.SigningKeyError, match="make keygen"):
+    monkeypatch.setenv(keys.PRIVATE_KEY_ENV, str(tmp_path / "nobody.pem"))
+    with pytest.raises(keys.SigningKeyError, match="make keygen"):
         train(dummy_config)
     assert mlflow.search_runs(experiment_names=["dummy-experiment"], output_format="list") == []

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .errors import RefusedError
+
 if TYPE_CHECKING:
     import pyarrow as pa
     import pyarrow.csv as pa_csv
@@ -29,7 +31,7 @@ SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES
 _BLOCK_BYTES = 1 << 20
 
 
-class TableError(ValueError):
+class TableError(RefusedError, ValueError):
     """A file that is not a readable CSV or Parquet table; the message says why."""
 
 

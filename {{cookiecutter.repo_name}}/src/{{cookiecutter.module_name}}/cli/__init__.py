@@ -28,8 +28,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from .. import interrupts
+from ..errors import RefusedError
 from ..tracking.environment import MLFLOW_LOGGING_LEVEL
-from .commands import COMMANDS, ExitStatus
+from .common import ExitStatus
 from .parser import build_parser
 
 __all__ = ["ExitStatus", "build_parser", "main"]
@@ -38,43 +39,20 @@ __all__ = ["ExitStatus", "build_parser", "main"]
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit status."""
     args = build_parser().parse_args(argv)
-    from ..config import ConfigError
-    from ..signatures import SigningKeyError, UntrustedModelError
-    from ..tables import TableError
-    from ..tracking.model_store import (
-        InputMismatchError,
-        MissingModelError,
-        ModelDoesNotReloadError,
-    )
-    from ..tracking.recording import MissingRunError
     from ..tracking.retries import StoreUnavailableError
-    from ..workflows import RefusedError
 
     try:
         with interrupts.signals_raise(), _console(verbose=args.verbose):
-            return COMMANDS[args.command](args)
-    except (
-        ConfigError,
-        RefusedError,
-        UntrustedModelError,
-        SigningKeyError,
-        MissingModelError,
-        MissingRunError,
-        InputMismatchError,
-        ModelDoesNotReloadError,
-        TableError,
-        FileExistsError,
-        FileNotFoundError,
-    ) as error:
+            return args.handler(args)
+    except (RefusedError, FileExistsError, FileNotFoundError) as error:
         print(f"error: {_one_line(error)}{_run_ends()}", file=sys.stderr)
         return ExitStatus.REFUSED
     except StoreUnavailableError as error:
         print(f"error: {error}.{_run_ends()}", file=sys.stderr)
         return ExitStatus.STORE_UNAVAILABLE
     except interrupts.Interrupted as stop:
-        print(
-            f"\nInterrupted ({stop}).{_run_ends() or ' No run was in progress.'}", file=sys.stderr
-        )
+        ended = _run_ends() or " No run was in progress."
+        print(f"\nInterrupted ({stop}).{ended}", file=sys.stderr)
         return stop.exit_status
     except Exception as error:
         message = _server_refusal(error)
@@ -93,7 +71,7 @@ def _run_ends() -> str:
     """Say truthfully how the command's runs ended: marked, or left for close-stale."""
     if "mlflow" not in sys.modules:
         return ""
-    from ..tracking.recording import take_run_ends
+    from ..tracking.runs import take_run_ends
 
     said = ""
     for end in take_run_ends():

@@ -8,19 +8,14 @@ interval of the difference is much narrower than two separate intervals would su
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .predictions import Predictions
+
 if TYPE_CHECKING:
     from .base import Evaluator
-
-
-class Predictions(NamedTuple):
-    """What a model says about some rows: its predictions and, if it has them, its scores."""
-
-    labels: np.ndarray
-    scores: np.ndarray | None
 
 
 @dataclass(frozen=True)

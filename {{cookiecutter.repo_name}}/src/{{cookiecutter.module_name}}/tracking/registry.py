@@ -1,16 +1,15 @@
-"""The model registry: versions, the ``candidate`` and ``champion`` aliases, and baselines.
+"""The model registry: versions, and the ``candidate`` and ``champion`` aliases.
 
 Conventions of this project:
 
 - every training run registers its model and points ``candidate`` at the new version;
 - ``promote`` points ``champion`` at the version in use (batch predictions, the REST API,
-  monitoring), and stores that version's metrics on the promotion rows as its *baseline*,
-  tags ``baseline.<metric>``, which ``monitor`` compares new data against.
+  monitoring), with its baseline (:mod:`.champions`);
+- a version whose training run did not finish is withdrawn (:func:`withdraw_unfinished`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -22,15 +21,11 @@ from .retries import cleanup_wait_seconds, retried
 logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from mlflow import MlflowClient
     from mlflow.entities import Run
     from mlflow.entities.model_registry import ModelVersion
 
 CANDIDATE_ALIAS = "candidate"
 CHAMPION_ALIAS = "champion"
-BASELINE_PREFIX = "baseline."
-BASELINE_DIGEST_TAG = "baseline_rows_digest"
-BASELINE_RUN_TAG = "baseline_run_id"
 
 
 def alias_uri(name: str, alias: str) -> str:
@@ -193,100 +188,6 @@ def training_run(version: ModelVersion) -> Run:
     return mlflow.get_run(version.run_id)
 
 
-def record_baseline(
-    version: ModelVersion, metrics: Mapping[str, float], rows_digest: str, run_id: str
-) -> None:
-    """Store a version's metrics on given rows as tags, for monitoring to compare against."""
-    import mlflow
-
-    client = mlflow.MlflowClient()
-    tags = {f"{BASELINE_PREFIX}{name}": repr(float(value)) for name, value in metrics.items()}
-    tags |= {BASELINE_DIGEST_TAG: rows_digest, BASELINE_RUN_TAG: run_id}
-    name, number = version.name, version.version
-    for key, value in tags.items():
-        retried(lambda k=key, v=value: client.set_model_version_tag(name, number, k, v))
-
-
-@contextmanager
-def promotion(
-    name: str, challenger: ModelVersion, champion: ModelVersion | None
-) -> Iterator[None]:
-    """Undo a promotion interrupted on the way: put back the champion and the baseline tags.
-
-    Inside the block the challenger gets its baseline tags and the ``champion`` alias; if
-    the block does not complete (an error, Ctrl-C, SIGTERM, or a signal swallowed on the
-    way), the alias goes back to the previous champion (or is removed) and the challenger's
-    baseline tags are what they were, so that nothing changed.
-    """
-    import mlflow
-
-    client = mlflow.MlflowClient()
-    number = str(challenger.version)
-    before = {key: value for key, value in (challenger.tags or {}).items() if _baseline_tag(key)}
-    try:
-        yield
-        if interrupts.received() is not None:
-            raise interrupts.Interrupted(interrupts.received())
-    except BaseException:
-        try:
-            _undo_promotion(client, name, number, champion, before)
-        except Exception as error:  # the store stopped answering: say so, keep the cause
-            logger.warning(
-                "Promotion stopped, and the registry could not be put back (%s): the next "
-                "command, or close-stale, records on the run what it did",
-                error,
-            )
-        else:
-            kept = f"version {champion.version}" if champion is not None else "no version"
-            logger.warning("Promotion interrupted: nothing changed, %s is the champion", kept)
-        raise
-
-
-def _undo_promotion(
-    client: MlflowClient,
-    name: str,
-    number: str,
-    champion: ModelVersion | None,
-    before: dict[str, str],
-) -> None:
-    """Point ``champion`` back where it was and give the challenger its old baseline tags."""
-    wait = cleanup_wait_seconds()
-    if champion is not None:
-        previous = str(champion.version)
-        retried(
-            lambda: client.set_registered_model_alias(name, CHAMPION_ALIAS, previous),
-            max_wait=wait,
-        )
-    else:
-        with contextlib.suppress(Exception):  # the alias may not have been set yet
-            client.delete_registered_model_alias(name, CHAMPION_ALIAS)
-    now = retried(lambda: client.get_model_version(name, number), max_wait=wait).tags or {}
-    for key in [key for key in now if _baseline_tag(key) and key not in before]:
-        retried(lambda k=key: client.delete_model_version_tag(name, number, k), max_wait=wait)
-    for key, value in before.items():
-        retried(
-            lambda k=key, v=value: client.set_model_version_tag(name, number, k, v),
-            max_wait=wait,
-        )
-
-
-def drop_baseline_of(name: str, number: str, run_id: str) -> None:
-    """Delete a version's baseline tags if the promotion run ``run_id`` wrote them."""
-    import mlflow
-
-    client = mlflow.MlflowClient()
-    version = get_version(name, number)
-    tags = (version.tags or {}) if version is not None else {}
-    if tags.get(BASELINE_RUN_TAG) != run_id:
-        return
-    for key in [key for key in tags if _baseline_tag(key)]:
-        retried(lambda k=key: client.delete_model_version_tag(name, number, k))
-
-
-def _baseline_tag(key: str) -> bool:
-    return key.startswith(BASELINE_PREFIX) or key in (BASELINE_DIGEST_TAG, BASELINE_RUN_TAG)
-
-
 def withdraw_unfinished(name: str | None, experiment_id: str) -> list[str]:
     """Delete the versions of ``name`` whose training run, in the experiment, did not finish.
 
@@ -317,25 +218,3 @@ def withdraw_unfinished(name: str | None, experiment_id: str) -> list[str]:
             retried(lambda v=version: client.delete_model_version(v.name, v.version))
             withdrawn.append(str(version.version))
     return withdrawn
-
-
-def baseline(version: ModelVersion) -> dict[str, float]:
-    """Return the baseline metrics stored on a version (empty if it was never promoted)."""
-    return {
-        key.removeprefix(BASELINE_PREFIX): float(value)
-        for key, value in (version.tags or {}).items()
-        if key.startswith(BASELINE_PREFIX)
-    }
-
-
-def resolve_version(model_uri: str) -> str | None:
-    """Return the version number a ``models:/name@alias`` or ``models:/name/N`` URI names."""
-    if not model_uri.startswith("models:/"):
-        return None
-    path = model_uri.removeprefix("models:/")
-    if "@" in path:
-        name, alias = path.split("@", 1)
-        version = version_by_alias(name, alias)
-        return version.version if version is not None else None
-    name, _, number = path.rpartition("/")
-    return number if name and number.isdigit() else None

@@ -7,6 +7,6 @@ for drift and the champion's metrics against its baseline. What each run records
 :mod:`..tracking.recording`, the registry conventions in :mod:`..tracking.registry`.
 """
 
+from ..errors import RefusedError
 
-class RefusedError(Exception):
-    """A workflow will not go on; the message says why and how to proceed."""
+__all__ = ["RefusedError"]

@@ -15,17 +15,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .. import blocks
-from ..tracking import recording, registry, store
-from . import RefusedError, steps
+from ..evaluation import deciding_metric
+from ..tracking import recording, registry, runs, store
+from . import RefusedError
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     import pandas as pd
     from matplotlib.figure import Figure
-    from mlflow.entities import Run
 
     from ..config import ExperimentConfig
+    from ..evaluation import Objective
+    from ..tracking.runs import Run
 
 logger = logging.getLogger(__name__)
 
@@ -132,18 +134,16 @@ def leaderboard(config: ExperimentConfig, experiment: str | None = None) -> Lead
     experiment_id = store.experiment_id(name)
     if experiment_id is None:
         raise RefusedError(f"No experiment {name!r} in {store.tracking_uri()}")
-    metric, higher_is_better = steps.deciding_metric(
-        config, blocks.build_evaluator(config.evaluator)
-    )
+    objective = deciding_metric(config, blocks.build_evaluator(config.evaluator))
     versions = registry.versions_by_run(config.registered_model)
 
     by_rows: dict[str, list[Run]] = {}
-    for run in recording.finished_training_runs(experiment_id):
-        digest = recording.input_digest(run, recording.EVALUATION) or "unknown"
+    for run in runs.finished_training_runs(experiment_id):
+        digest = runs.input_digest(run, recording.EVALUATION) or "unknown"
         by_rows.setdefault(digest, []).append(run)
     groups = [
-        _ranked(digest, runs, metric, higher_is_better, versions)
-        for digest, runs in sorted(by_rows.items(), key=lambda item: -len(item[1]))
+        _ranked(digest, trained, objective, versions)
+        for digest, trained in sorted(by_rows.items(), key=lambda item: -len(item[1]))
     ]
     logger.info(
         "%d runs of %r on %d set(s) of held-out rows",
@@ -156,12 +156,11 @@ def leaderboard(config: ExperimentConfig, experiment: str | None = None) -> Lead
 
 def _ranked(
     digest: str,
-    runs: list[Run],
-    metric: str,
-    higher_is_better: bool,
+    trained: list[Run],
+    objective: Objective,
     versions: dict[str, tuple[str, tuple[str, ...]]],
 ) -> Group:
-    varying = _varying_params(runs)
+    varying = _varying_params(trained)
     entries = [
         Entry(
             run_id=run.info.run_id,
@@ -171,25 +170,26 @@ def _ranked(
             version=versions.get(run.info.run_id, (None, ()))[0],
             aliases=versions.get(run.info.run_id, (None, ()))[1],
         )
-        for run in runs
+        for run in trained
     ]
-    sign = -1.0 if higher_is_better else 1.0
+    sign = -1.0 if objective.higher_is_better else 1.0
 
     def key(entry: Entry) -> tuple[bool, float]:
-        value = entry.metrics.get(metric)
+        value = entry.metrics.get(objective.metric)
         return (value is None, sign * value if value is not None else 0.0)
 
-    return Group(digest, metric, higher_is_better, sorted(entries, key=key))
+    ranked = sorted(entries, key=key)
+    return Group(digest, objective.metric, objective.higher_is_better, ranked)
 
 
-def _varying_params(runs: list[Run]) -> list[str]:
-    """The params whose values differ between runs (all of them for a single run: none)."""
+def _varying_params(trained: list[Run]) -> list[str]:
+    """The params whose values differ between trained (all of them for a single run: none)."""
     names = sorted(
         key
-        for key in {key for run in runs for key in run.data.params} - set(_NOT_SHOWN)
+        for key in {key for run in trained for key in run.data.params} - set(_NOT_SHOWN)
         if not key.startswith(_NOT_SHOWN_PREFIXES)
     )
-    return [key for key in names if len({run.data.params.get(key) for run in runs}) > 1]
+    return [key for key in names if len({run.data.params.get(key) for run in trained}) > 1]
 
 
 def save_figure(board: Leaderboard, folder: Path) -> Path:

@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from .. import blocks, naming
-from ..tracking import model_store, recording, registry
+from ..tracking import model_store, recording, registry, runs
 from . import steps
 
 if TYPE_CHECKING:
@@ -37,14 +37,15 @@ def evaluate(
     dataset = blocks.build_dataset(config.dataset)
     evaluator = blocks.build_evaluator(config.evaluator)
 
+    progress = steps.Progress(4, logger)
     uri, experiment_id = steps.open_experiment(config)
-    logger.info("[1/4] Loading model %s from %s", model_uri, uri)
+    progress.step("Loading model %s from %s", model_uri, uri)
     stored = model_store.load(model_uri, trust_unsigned=config.trust_pickle)
 
-    logger.info("[2/4] Loading dataset %r and its held-out rows", dataset.name)
+    progress.step("Loading dataset %r and its held-out rows", dataset.name)
     split = steps.held_out(config, dataset)
 
-    with recording.tracked_run(
+    with runs.tracked_run(
         experiment_id,
         "evaluate",
         tags={"evaluated_model_uri": model_uri},
@@ -56,10 +57,10 @@ def evaluate(
         recording.log_model_trust(stored.uri, stored.signer)
         held_out_rows = recording.rows_input(dataset, split.test_features, split.test_target)
         recording.log_inputs(evaluation=held_out_rows)
-        logger.info("[3/4] Evaluating on %d held-out rows", len(split.test_target))
+        progress.step("Evaluating on %d held-out rows", len(split.test_target))
         predictions = steps.score(stored.model, split.test_features)
         evaluation = steps.evaluate(evaluator, split.test_target, predictions)
-        logger.info("[4/4] Logging metrics, figures and predictions")
+        progress.step("Logging metrics, figures and predictions")
         recording.log_evaluation(evaluation, split.test_target, predictions, rows=held_out_rows)
     return steps.RunSummary(
         run_id=run.info.run_id,

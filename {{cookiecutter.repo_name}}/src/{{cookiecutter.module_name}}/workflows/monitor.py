@@ -9,30 +9,32 @@ than the config's ``monitor.max_metric_drop``; otherwise ``ok``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .. import blocks, tables
 from ..datasets import content_digest
-from ..drift import DriftReport, detect_drift, drift_figure
+from ..drift import DriftReport, FeatureDrift, detect_drift, drift_figure
+from ..evaluation import deciding_metric
 from ..evaluation.figures import metrics_side_by_side
-from ..tracking import model_store, recording, registry
+from ..tracking import champions, decision_records, model_store, recording, registry, runs
 from . import steps
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from mlflow.entities.model_registry import ModelVersion
-
     from ..config import ExperimentConfig
     from ..evaluation import Evaluator
+    from ..tracking.registry import ModelVersion
 
 logger = logging.getLogger(__name__)
 
 MIN_BATCH_ROWS = 2
+HOLDS = "no feature drifted and performance holds against the baseline"
 
 
 @dataclass(frozen=True)
@@ -82,70 +84,46 @@ def monitor(config: ExperimentConfig, batch_path: Path) -> MonitorReport:
     name = steps.registered_name(config)
     if not batch_path.is_file():
         raise steps.RefusedError(f"No batch file {batch_path}")
+    progress = steps.Progress(4, logger)
     uri, experiment_id = steps.open_experiment(config)
     champion = registry.version_by_alias(name, registry.CHAMPION_ALIAS)
     if champion is None:
         raise steps.RefusedError(f"{name!r} has no champion to monitor: run `make promote` first")
 
-    logger.info(
-        "[1/4] Loading champion version %s and rebuilding its training rows", champion.version
-    )
+    progress.step("Loading champion version %s and rebuilding its training rows", champion.version)
     stored = model_store.load(registry.version_uri(champion), trust_unsigned=config.trust_pickle)
     reference, target_name, evaluator = _training_rows(champion)
     batch = tables.read_table(batch_path)
     _check_batch(batch, reference, batch_path)
 
-    logger.info("[2/4] Testing %d features for drift", len(reference.columns))
-    thresholds = config.monitor
+    progress.step("Testing %d features for drift", len(reference.columns))
     drift = detect_drift(
         reference,
         batch[reference.columns],
-        alpha=thresholds.alpha,
-        min_effect=thresholds.min_effect,
-        psi_threshold=thresholds.psi_threshold,
+        alpha=config.monitor.alpha,
+        min_effect=config.monitor.min_effect,
+        psi_threshold=config.monitor.psi_threshold,
     )
-    reasons = [
-        f"feature {f.feature!r} drifted ({f.test} effect {f.effect:.3f}, "
-        f"adjusted p {f.adjusted_p_value:.2g})"
-        for f in drift.drifted
-    ]
-    baseline = registry.baseline(champion)
+    reasons = [_drift_reason(feature) for feature in drift.drifted]
+    baseline = champions.baseline(champion)
     metrics: dict[str, float] = {}
     if target_name in batch.columns:
-        logger.info("[3/4] Scoring the champion on the %d labelled rows", len(batch))
+        progress.step("Scoring the champion on the %d labelled rows", len(batch))
         predictions = steps.score(stored.model, batch[reference.columns])
         metrics = steps.evaluate(evaluator, batch[target_name], predictions).metrics
         reasons += _performance_reasons(config, evaluator, metrics, baseline)
     else:
-        logger.info("[3/4] No %r column in the batch: performance is not checked", target_name)
+        progress.step("No %r column in the batch: performance is not checked", target_name)
+    report = MonitorReport(bool(reasons), reasons or [HOLDS], drift, metrics, baseline)
 
-    retrain = bool(reasons)
-    if not retrain:
-        reasons = ["no feature drifted and performance holds against the baseline"]
-    report = MonitorReport(retrain, reasons, drift, metrics, baseline)
-    logger.info("[4/4] Recording the report")
+    progress.step("Recording the report")
     digest, _ = tables.file_digest(batch_path)
-    with recording.tracked_run(
-        experiment_id,
-        "monitor",
-        tags={"decision": "retrain" if retrain else "ok"},
-        run_name=f"monitor {batch_path.name}",
-    ) as run:
+    run_name = f"monitor {batch_path.name}"
+    with runs.tracked_run(experiment_id, "monitor", run_name=run_name) as run:
         recording.log_inputs(monitored=recording.file_input(batch_path, digest, len(batch)))
-        recording.log_decision(
-            params={
-                "model_version": champion.version,
-                "batch": str(batch_path),
-                "batch_rows": len(batch),
-                **{f"monitor.{k}": v for k, v in asdict(thresholds).items()},
-            },
-            tags={"reasons": "; ".join(reasons)[:5000]},
+        decision_records.record_monitoring(
+            report.to_dict(), str(champion.version), batch_path, len(batch), config.monitor
         )
-        recording.log_values(
-            {"drifted_features": len(drift.drifted)}
-            | {f"batch.{key}": value for key, value in metrics.items()}
-        )
-        recording.log_report(report.to_dict(), "monitor_report")
         recording.log_figure(drift_figure(drift), "drift")
         if metrics and baseline:
             shared = {key: baseline[key] for key in metrics if key in baseline}
@@ -154,16 +132,23 @@ def monitor(config: ExperimentConfig, batch_path: Path) -> MonitorReport:
             )
             recording.log_figure(figure, "metrics_vs_baseline")
     summary = steps.RunSummary(run.info.run_id, experiment_id, uri, metrics)
-    return MonitorReport(retrain, reasons, drift, metrics, baseline, summary)
+    return dataclasses.replace(report, run=summary)
+
+
+def _drift_reason(feature: FeatureDrift) -> str:
+    return (
+        f"feature {feature.feature!r} drifted ({feature.test} effect {feature.effect:.3f}, "
+        f"adjusted p {feature.adjusted_p_value:.2g})"
+    )
 
 
 def _training_rows(champion: ModelVersion) -> tuple[pd.DataFrame, str, Evaluator]:
     """Rebuild the champion's training features; return them, the target name, the evaluator."""
     training_run = registry.training_run(champion)
-    config = recording.run_config(training_run.info.run_id)
+    config = runs.run_config(training_run.info.run_id)
     dataset = blocks.build_dataset(config.dataset)
     split = steps.held_out(config, dataset)
-    logged = recording.input_digest(training_run, recording.TRAINING)
+    logged = runs.input_digest(training_run, recording.TRAINING)
     rebuilt = content_digest(split.train_features, split.train_target)
     if logged != rebuilt:
         raise steps.RefusedError(
@@ -209,14 +194,14 @@ def _performance_reasons(
     """Return why performance calls for retraining (an empty list if it does not)."""
     if config.promotion.metric is None and evaluator.key_metric is None:
         return []  # nothing names the metric to watch
-    metric, higher_is_better = steps.deciding_metric(config, evaluator)
+    objective = deciding_metric(config, evaluator)
+    metric = objective.metric
     if metric not in metrics:
         return []
     if metric not in baseline:
         logger.info("      no baseline %r recorded: promote with `make promote`", metric)
         return []
-    sign = 1 if higher_is_better else -1
-    drop = sign * (baseline[metric] - metrics[metric])
+    drop = objective.gain(baseline[metric], metrics[metric])
     if drop > config.monitor.max_metric_drop:
         return [
             f"{metric} fell from {baseline[metric]:.4f} (baseline) to {metrics[metric]:.4f}, "

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from .. import naming, tables
 from ..paths import DATA_DIR
-from ..tracking import model_store, recording, registry
+from ..tracking import decision_records, model_inputs, model_store, recording, registry, runs
 from . import steps
 
 if TYPE_CHECKING:
@@ -75,53 +75,32 @@ def predict(
     """
     if model_uri is None:
         model_uri = registry.alias_uri(steps.registered_name(config), registry.CHAMPION_ALIAS)
-    if not input_path.is_file():
-        raise steps.RefusedError(f"No input file {input_path}")
-    tables.check_suffix(input_path)
     output = output or default_output(input_path)
-    tables.check_suffix(output)
-    if output.resolve() == input_path.resolve():
-        raise steps.RefusedError(
-            f"--output {output} is the input file: predictions never replace their input, "
-            "choose another --output"
-        )
-    if output.exists() and not overwrite:
-        raise steps.RefusedError(f"{output} already exists: pass --overwrite to replace it")
-
+    _check_paths(input_path, output, overwrite)
+    progress = steps.Progress(3, logger)
     uri, experiment_id = steps.open_experiment(config)
-    logger.info(
-        "[1/3] Loading %s and checking %s against its signature", model_uri, input_path.name
-    )
+    progress.step("Loading %s; checking %s against its signature", model_uri, input_path.name)
     stored = model_store.load(model_uri, trust_unsigned=config.trust_pickle)
-    columns = tables.columns(input_path)
-    _check_columns(columns, stored.input_names, keep)
+    _check_columns(tables.columns(input_path), stored.input_names, keep)
     head = tables.head(input_path, HEAD_ROWS)  # the first rows are checked before any work
     if head.empty:
         raise steps.RefusedError(f"{input_path} has no rows to score")
     _scored(stored, _features(head, stored, keep, first_row=1), first_row=1)
     digest, total = tables.digest_and_rows(input_path)
+    job = ScoringJob(stored, input_path, output, tuple(keep), overwrite, chunk_rows, total)
 
     run_name = f"predict {input_path.name} with {naming.model_label(model_uri)}"
-    with recording.tracked_run(experiment_id, "predict", run_name=run_name) as run:
+    with runs.tracked_run(experiment_id, "predict", run_name=run_name) as run:
         recording.log_inputs(inference=recording.file_input(input_path, digest, total))
         recording.log_model_trust(stored.uri, stored.signer)
-        logger.info("[2/3] Scoring %d rows in chunks of %d", total, chunk_rows)
+        progress.step("Scoring %d rows in chunks of %d", total, chunk_rows)
         started = time.perf_counter()
-        rows = _score_file(stored, input_path, output, keep, overwrite, chunk_rows, total)
+        rows = _score_file(job)
         seconds = time.perf_counter() - started
-        logger.info("[3/3] Wrote %d predictions to %s", rows, output)
-        recording.log_decision(
-            params={
-                "model_uri": model_uri,
-                "model_version": stored.version or "unregistered",
-                "input": str(input_path),
-                "input_digest": digest,
-                "output": str(output),
-                "keep": ",".join(keep),
-            },
-            tags={"output": str(output.resolve())},
+        progress.step("Wrote %d predictions to %s", rows, output)
+        decision_records.record_prediction(
+            model_uri, stored.version, input_path, digest, output, keep, rows, seconds
         )
-        recording.log_values({"rows": rows, "rows_per_second": rows / max(seconds, 1e-9)})
     summary = steps.RunSummary(
         run_id=run.info.run_id,
         experiment_id=experiment_id,
@@ -132,29 +111,58 @@ def predict(
     return PredictionSummary(output=output, rows=rows, model_uri=model_uri, run=summary)
 
 
-def _score_file(
-    stored: StoredModel,
-    input_path: Path,
-    output: Path,
-    keep: Sequence[str],
-    overwrite: bool,
-    chunk_rows: int,
-    total: int,
-) -> int:
-    """Score the file chunk by chunk into ``output``; return the number of rows."""
+@dataclass(frozen=True)
+class ScoringJob:
+    """What scoring a file needs: the model, where rows come from and go, how many at once.
+
+    Attributes:
+        stored: The loaded, verified model and its input columns.
+        input_path: The file to score.
+        output: Where the predictions go.
+        keep: Input columns copied next to the predictions.
+        overwrite: Whether an existing output may be replaced.
+        chunk_rows: Rows read and scored at a time.
+        total: The file's rows, for the progress bar.
+    """
+
+    stored: StoredModel
+    input_path: Path
+    output: Path
+    keep: tuple[str, ...]
+    overwrite: bool
+    chunk_rows: int
+    total: int
+
+
+def _check_paths(input_path: Path, output: Path, overwrite: bool) -> None:
+    """Refuse a missing input, an output that is the input, or one that exists."""
+    if not input_path.is_file():
+        raise steps.RefusedError(f"No input file {input_path}")
+    tables.check_suffix(input_path)
+    tables.check_suffix(output)
+    if output.resolve() == input_path.resolve():
+        raise steps.RefusedError(
+            f"--output {output} is the input file: predictions never replace their input, "
+            "choose another --output"
+        )
+    if output.exists() and not overwrite:
+        raise steps.RefusedError(f"{output} already exists: pass --overwrite to replace it")
+
+
+def _score_file(job: ScoringJob) -> int:
+    """Score the file chunk by chunk into its output; return the number of rows."""
     from tqdm import tqdm
 
     done = 0
     with (
-        tables.atomic_writer(output, overwrite=overwrite) as writer,
-        tqdm(total=total, unit=" rows", disable=None, leave=False) as progress,
+        tables.atomic_writer(job.output, overwrite=job.overwrite) as writer,
+        tqdm(total=job.total, unit=" rows", disable=None, leave=False) as progress,
     ):
-        for chunk in tables.iter_chunks(input_path, chunk_rows):
-            features = _features(chunk, stored, keep, first_row=done + 1)
-            predictions = _scored(stored, features, first_row=done + 1)
-            table = recording.predictions_table(None, predictions)
-            kept = chunk[list(keep)].reset_index(drop=True)
-            writer.write(kept.join(table.reset_index(drop=True)))
+        for chunk in tables.iter_chunks(job.input_path, job.chunk_rows):
+            features = _features(chunk, job.stored, job.keep, first_row=done + 1)
+            predictions = _scored(job.stored, features, first_row=done + 1)
+            kept = chunk[list(job.keep)].reset_index(drop=True)
+            writer.write(kept.join(predictions.to_frame().reset_index(drop=True)))
             done += len(chunk)
             progress.update(len(chunk))
     return done
@@ -166,7 +174,7 @@ def _features(
     """The model's input columns of some rows, in its signature's order and types."""
     if stored.inputs is None:
         return rows.drop(columns=list(keep))
-    return model_store.conform(rows[stored.input_names], stored.inputs, first_row)
+    return model_inputs.conform(rows[stored.input_names], stored.inputs, first_row)
 
 
 def _scored(stored: StoredModel, features: pd.DataFrame, first_row: int) -> Predictions:

@@ -1,10 +1,11 @@
 """Promote: the candidate (challenger) replaces the champion only if it wins on the same rows.
 
-Both models are scored here, in the promotion run, on the config's held-out rows with the
-same evaluator: metrics stored by other runs are never compared. The comparison is refused
-when a model was trained with other rows held out (its training run's ``evaluation`` input
-digest differs from these rows'), because it would then be scored on rows it has seen.
-Every decision, including a refusal to promote, is a ``promotion`` run of its own.
+Both models are loaded, verified, and scored here, in the promotion run, on the config's
+held-out rows with the same evaluator: metrics stored by other runs are never compared. The
+comparison is refused when a model was trained with other rows held out (its training run's
+``evaluation`` input digest differs from these rows'), because it would then be scored on
+rows it has seen. Every decision, including a refusal to promote, is a ``promotion`` run of
+its own, and it says "promoted" only once the champion alias has moved.
 """
 
 from __future__ import annotations
@@ -17,19 +18,17 @@ from typing import TYPE_CHECKING
 
 from .. import blocks
 from ..datasets import content_digest
-from ..evaluation import MetricComparison, compare_on_same_rows
+from ..evaluation import compare_on_same_rows, deciding_metric, gate
 from ..evaluation.figures import metrics_side_by_side
-from ..tracking import model_store, recording, registry
+from ..tracking import champions, decision_records, model_store, recording, registry, runs
 from . import steps
 
 if TYPE_CHECKING:
-    from mlflow.entities import Run
-    from mlflow.entities.model_registry import ModelVersion
-
-    from ..config import ExperimentConfig, PromotionSpec
-    from ..datasets import Split
-    from ..evaluation import Evaluator, Predictions
-    from ..models import Model
+    from ..config import ExperimentConfig
+    from ..datasets import Dataset, Split
+    from ..evaluation import Evaluator, MetricComparison, Predictions
+    from ..tracking.model_store import StoredModel
+    from ..tracking.registry import ModelVersion
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +52,51 @@ class Decision:
     reason: str
     challenger: str
     champion: str | None
-    comparison: MetricComparison | None
-    run: steps.RunSummary | None
+    comparison: MetricComparison | None = None
+    run: steps.RunSummary | None = None
+
+
+@dataclass(frozen=True)
+class Contender:
+    """A model in the comparison: its role, its registered version and the loaded model."""
+
+    role: str
+    version: ModelVersion
+    stored: StoredModel
+
+    @property
+    def number(self) -> str:
+        """Its version number."""
+        return str(self.version.version)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The rows both models are scored on.
+
+    Attributes:
+        dataset: The config's dataset.
+        split: Its split; the held-out part is scored.
+        digest: The held-out rows' content digest.
+        mismatches: Each model trained with other rows held out, one sentence each.
+    """
+
+    dataset: Dataset
+    split: Split
+    digest: str
+    mismatches: list[str]
+
+    def as_input(self) -> object:
+        """The held-out rows as an MLflow dataset input of the promotion run."""
+        return recording.rows_input(self.dataset, self.split.test_features, self.split.test_target)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """One model's metrics and predictions on the rows."""
+
+    metrics: dict[str, float]
+    predictions: Predictions
 
 
 def promote(
@@ -80,129 +122,64 @@ def promote(
             trained with other held-out rows (without ``allow_other_rows``).
     """
     name = steps.registered_name(config)
-    challenger = _challenger(name, version)
-    champion = registry.version_by_alias(name, registry.CHAMPION_ALIAS)
-    # Each version's training run, fetched once: its end state and its held-out rows.
-    trained = {
-        role: (model_version, registry.training_run(model_version))
-        for role, model_version in (("challenger", challenger), ("champion", champion))
-        if model_version is not None
-    }
-    for role, (model_version, training) in trained.items():
-        _require_finished_training(role, model_version, training)
-    if champion is not None and champion.version == challenger.version:
-        logger.info("Version %s of %r is already the champion", challenger.version, name)
-        return Decision(True, "already the champion", str(challenger.version), None, None, None)
+    challenger_version = _challenger(name, version)
+    champion_version = registry.version_by_alias(name, registry.CHAMPION_ALIAS)
+    for role, each in (("challenger", challenger_version), ("champion", champion_version)):
+        _require_finished_training(role, each)
+    if champion_version is not None and champion_version.version == challenger_version.version:
+        logger.info("Version %s of %r is already the champion", challenger_version.version, name)
+        return Decision(True, "already the champion", str(challenger_version.version), None)
 
-    logger.info("[1/4] Loading both models, verified, and the rows they are scored on")
-    stored = [
-        model_store.load(registry.version_uri(version), trust_unsigned=config.trust_pickle)
-        for version in (challenger, champion)
-        if version is not None
+    progress = steps.Progress(4 if champion_version is not None else 3, logger)
+    progress.step("Loading both models, verified, and the rows they are scored on")
+    contenders = [
+        _contender(role, each, config)
+        for role, each in (("challenger", challenger_version), ("champion", champion_version))
+        if each is not None
     ]
-    models = [each.model for each in stored]
-    dataset = blocks.build_dataset(config.dataset)
     evaluator = blocks.build_evaluator(config.evaluator)
-    metric, higher_is_better = steps.deciding_metric(config, evaluator)
-    split = steps.held_out(config, dataset)
-    rows_digest = content_digest(split.test_features, split.test_target)
-    mismatches = _rows_mismatches(rows_digest, trained)
-    if mismatches and not allow_other_rows:
-        raise steps.RefusedError(
-            f"Cannot compare on rows {rows_digest}: {'; '.join(mismatches)}. Such a model "
-            "has seen some of these rows in training, so its score would be inflated. Train "
-            "it again with this config's split, or pass --allow-other-rows to compare anyway "
-            "(recorded on the promotion run)."
-        )
+    rows = _rows(config, contenders, allow_other_rows)
 
     uri, experiment_id = steps.open_experiment(config)
-    against = f"v{champion.version}" if champion is not None else "no champion"
-    run_name = f"promote v{challenger.version} vs {against}"
-    with recording.tracked_run(experiment_id, "promotion", run_name=run_name) as run:
-        recording.log_inputs(
-            evaluation=recording.rows_input(dataset, split.test_features, split.test_target)
-        )
-        for role, each in zip(("challenger", "champion"), stored, strict=False):
-            recording.log_model_trust(each.uri, each.signer, role=role)
-        logger.info("[2/4] Scoring challenger version %s", challenger.version)
-        challenger_metrics, challenger_predictions = _score(
-            "challenger", models[0], evaluator, split
-        )
-        comparison = None
-        if champion is None:
-            promoted, reason = True, "no champion yet: the challenger becomes the champion"
-            values = {f"challenger v{challenger.version}": challenger_metrics}
-        else:
-            logger.info("[3/4] Scoring champion version %s on the same rows", champion.version)
-            champion_metrics, champion_predictions = _score(
-                "champion", models[1], evaluator, split
-            )
-            comparison = compare_on_same_rows(
-                evaluator,
-                metric,
-                split.test_target.to_numpy(),
-                challenger_predictions,
-                champion_predictions,
-                higher_is_better=higher_is_better,
-                confidence=config.promotion.confidence,
-                resamples=config.promotion.resamples,
-                seed=config.split.seed,
-            )
-            promoted, reason = decide(comparison, config.promotion)
-            values = {
-                f"challenger v{challenger.version}": challenger_metrics,
-                f"champion v{champion.version}": champion_metrics,
-            }
-            recording.log_values(_comparison_metrics(comparison))
+    with runs.tracked_run(experiment_id, "promotion", run_name=_run_name(contenders)) as run:
+        recording.log_inputs(evaluation=rows.as_input())
+        for each in contenders:
+            recording.log_model_trust(each.stored.uri, each.stored.signer, role=each.role)
+        scores = {}
+        for each in contenders:
+            progress.step("Scoring %s version %s", each.role, each.number)
+            scores[each.role] = _score(each, evaluator, rows.split)
+        comparison = _compare(scores, rows, evaluator, config) if len(scores) > 1 else None
+        verdict = gate.decide(comparison, config.promotion) if comparison else gate.NO_CHAMPION
         if force_reason is not None:
-            reason = f"forced by {_who()} ({force_reason}); the comparison said: {reason}"
-            promoted = True
-        logger.info("[4/4] Decision: %s", "promote" if promoted else "keep the champion")
-        recording.log_decision(
-            params={
-                "registered_model": name,
-                "challenger_version": challenger.version,
-                "champion_version": champion.version if champion else "none",
-                "metric": metric,
-                "higher_is_better": higher_is_better,
-                "margin": config.promotion.margin,
-                "require_significant": config.promotion.require_significant,
-                "rows_digest": rows_digest,
-            },
-            tags={
-                "reason": reason,
-                "allow_other_rows": str(bool(mismatches and allow_other_rows)).lower(),
-                **({"rows_mismatch": "; ".join(mismatches)} if mismatches else {}),
-                **({"forced_by": _who(), "force_reason": force_reason} if force_reason else {}),
-            },
-        )
-        recording.log_figure(metrics_side_by_side(values), "challenger_vs_champion")
-        if promoted:
-            # The run says "promoted" only once the baseline and the alias are in place; an
-            # interruption on the way puts back what had changed.
-            with registry.promotion(name, challenger, champion):
-                registry.record_baseline(
-                    challenger, challenger_metrics, rows_digest, run.info.run_id
-                )
-                registry.set_alias(name, registry.CHAMPION_ALIAS, challenger)
-                recording.log_outcome(PROMOTED)
+            verdict = gate.forced(verdict, _who(), force_reason)
+        progress.step("Decision: %s", "promote" if verdict.promoted else "keep the champion")
+        _record(config, contenders, rows, verdict, comparison, force_reason, allow_other_rows)
+        recording.log_figure(_side_by_side(contenders, scores), "challenger_vs_champion")
+        if verdict.promoted:
+            _move_champion(name, contenders, scores["challenger"], rows, run.info.run_id)
         else:
             recording.log_outcome(KEPT)
     summary = steps.RunSummary(
         run_id=run.info.run_id,
         experiment_id=experiment_id,
         tracking_uri=uri,
-        metrics=challenger_metrics,
-        model_uri=registry.version_uri(challenger),
+        metrics=scores["challenger"].metrics,
+        model_uri=registry.version_uri(challenger_version),
     )
     return Decision(
-        promoted,
-        reason,
-        str(challenger.version),
-        str(champion.version) if champion else None,
-        comparison,
-        summary,
+        promoted=verdict.promoted,
+        reason=verdict.reason,
+        challenger=contenders[0].number,
+        champion=contenders[1].number if len(contenders) > 1 else None,
+        comparison=comparison,
+        run=summary,
     )
+
+
+def _run_name(contenders: list[Contender]) -> str:
+    against = f"v{contenders[1].number}" if len(contenders) > 1 else "no champion"
+    return f"promote v{contenders[0].number} vs {against}"
 
 
 def _challenger(name: str, version: str | None) -> ModelVersion:
@@ -221,8 +198,10 @@ def _challenger(name: str, version: str | None) -> ModelVersion:
     return candidate
 
 
-def _require_finished_training(role: str, version: ModelVersion, training: Run) -> None:
-    status = training.info.status
+def _require_finished_training(role: str, version: ModelVersion | None) -> None:
+    if version is None:
+        return
+    status = registry.training_run(version).info.status
     if status != "FINISHED":
         raise steps.RefusedError(
             f"The {role}, version {version.version} of {version.name!r}, was trained by run "
@@ -231,49 +210,106 @@ def _require_finished_training(role: str, version: ModelVersion, training: Run) 
         )
 
 
-def _rows_mismatches(rows_digest: str, trained: dict[str, tuple[ModelVersion, Run]]) -> list[str]:
-    """Say which model was trained with other held-out rows than ``rows_digest``."""
+def _contender(role: str, version: ModelVersion, config: ExperimentConfig) -> Contender:
+    """Load a version, verified (its signature) before anything of it is read."""
+    stored = model_store.load(registry.version_uri(version), trust_unsigned=config.trust_pickle)
+    return Contender(role, version, stored)
+
+
+def _rows(config: ExperimentConfig, contenders: list[Contender], allow_other_rows: bool) -> Rows:
+    """Hold out the config's rows; refuse if a model was trained with other rows held out."""
+    dataset = blocks.build_dataset(config.dataset)
+    split = steps.held_out(config, dataset)
+    digest = content_digest(split.test_features, split.test_target)
     mismatches = []
-    for role, (version, training) in trained.items():
-        digest = recording.input_digest(training, recording.EVALUATION)
-        if digest != rows_digest:
+    for each in contenders:
+        logged = runs.input_digest(registry.training_run(each.version), recording.EVALUATION)
+        if logged != digest:
             mismatches.append(
-                f"the {role} (version {version.version}) held out rows {digest} in training"
+                f"the {each.role} (version {each.number}) held out rows {logged} in training"
             )
-    return mismatches
+    if mismatches and not allow_other_rows:
+        raise steps.RefusedError(
+            f"Cannot compare on rows {digest}: {'; '.join(mismatches)}. Such a model has seen "
+            "some of these rows in training, so its score would be inflated. Train it again "
+            "with this config's split, or pass --allow-other-rows to compare anyway (recorded "
+            "on the promotion run)."
+        )
+    return Rows(dataset, split, digest, mismatches)
 
 
-def _score(
-    role: str, model: Model, evaluator: Evaluator, split: Split
-) -> tuple[dict[str, float], Predictions]:
+def _score(contender: Contender, evaluator: Evaluator, split: Split) -> Scores:
     """Score one model on the held-out rows and log its metrics under ``<role>.``."""
-    predictions = steps.score(model, split.test_features)
+    predictions = steps.score(contender.stored.model, split.test_features)
     evaluation = steps.evaluate(evaluator, split.test_target, predictions)
-    recording.log_evaluation(evaluation, split.test_target, predictions, prefix=f"{role}.")
-    return evaluation.metrics, predictions
-
-
-def decide(comparison: MetricComparison, rule: PromotionSpec) -> tuple[bool, str]:
-    """Apply the config's rule: better by the margin (and significantly, if required)."""
-    values = (
-        f"{comparison.metric} {comparison.challenger:.4f} (challenger) vs "
-        f"{comparison.reference:.4f} (champion), improvement {comparison.improvement:+.4f}, "
-        f"{comparison.confidence:.0%} CI [{comparison.interval[0]:+.4f}, "
-        f"{comparison.interval[1]:+.4f}]"
+    recording.log_evaluation(
+        evaluation, split.test_target, predictions, prefix=f"{contender.role}."
     )
-    if comparison.improvement <= 0 or comparison.improvement < rule.margin:
-        return False, f"not better by the margin {rule.margin}: {values}"
-    if rule.require_significant and not comparison.significant:
-        return False, f"the confidence interval does not exclude zero: {values}"
-    return True, f"better by at least the margin {rule.margin}: {values}"
+    return Scores(evaluation.metrics, predictions)
 
 
-def _comparison_metrics(comparison: MetricComparison) -> dict[str, float]:
-    return {
-        "improvement": comparison.improvement,
-        "improvement_ci_low": comparison.interval[0],
-        "improvement_ci_high": comparison.interval[1],
-    }
+def _compare(
+    scores: dict[str, Scores], rows: Rows, evaluator: Evaluator, config: ExperimentConfig
+) -> MetricComparison:
+    """The challenger against the champion on the deciding metric, paired bootstrap CI."""
+    objective = deciding_metric(config, evaluator)
+    return compare_on_same_rows(
+        evaluator,
+        objective.metric,
+        rows.split.test_target.to_numpy(),
+        scores["challenger"].predictions,
+        scores["champion"].predictions,
+        higher_is_better=objective.higher_is_better,
+        confidence=config.promotion.confidence,
+        resamples=config.promotion.resamples,
+        seed=config.split.seed,
+    )
+
+
+def _record(
+    config: ExperimentConfig,
+    contenders: list[Contender],
+    rows: Rows,
+    verdict: gate.Verdict,
+    comparison: MetricComparison | None,
+    force_reason: str | None,
+    allow_other_rows: bool,
+) -> None:
+    """Record what the decision rests on, and why it went this way."""
+    decision_records.record_promotion(
+        registered_model=str(config.registered_model),
+        versions={each.role: each.number for each in contenders},
+        objective=deciding_metric(config, blocks.build_evaluator(config.evaluator)),
+        rule=config.promotion,
+        rows_digest=rows.digest,
+        reason=verdict.reason,
+        mismatches=rows.mismatches if allow_other_rows else [],
+        comparison=comparison,
+        forced=(_who(), force_reason) if force_reason is not None else None,
+    )
+
+
+def _move_champion(
+    name: str, contenders: list[Contender], scores: Scores, rows: Rows, run_id: str
+) -> None:
+    """Give the challenger its baseline and the alias, then say "promoted" on the run.
+
+    The run says "promoted" only once the baseline and the alias are in place; an
+    interruption on the way puts back what had changed.
+    """
+    challenger = contenders[0]
+    previous = contenders[1].version if len(contenders) > 1 else None
+    with champions.promotion(name, challenger.version, previous):
+        champions.record_baseline(challenger.version, scores.metrics, rows.digest, run_id)
+        registry.set_alias(name, registry.CHAMPION_ALIAS, challenger.version)
+        recording.log_outcome(PROMOTED)
+
+
+def _side_by_side(contenders: list[Contender], scores: dict[str, Scores]):  # noqa: ANN202
+    """Both models' metrics, side by side: a matplotlib figure."""
+    return metrics_side_by_side(
+        {f"{each.role} v{each.number}": scores[each.role].metrics for each in contenders}
+    )
 
 
 def _who() -> str:

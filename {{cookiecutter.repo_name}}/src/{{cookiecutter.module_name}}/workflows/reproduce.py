@@ -17,14 +17,13 @@ from typing import TYPE_CHECKING
 
 from .. import blocks, provenance
 from ..paths import PROJECT_ROOT
-from ..tracking import recording, store
+from ..tracking import decision_records, recording, runs, store
 from . import RefusedError, steps
 from .train import train
 
 if TYPE_CHECKING:
-    from mlflow.entities import Run
-
     from ..config import ExperimentConfig
+    from ..tracking.runs import Run
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +73,7 @@ def reproduce(
     """
     store.configure()
     original = _finished_training_run(run_id)
-    config = recording.run_config(run_id)
+    config = runs.run_config(run_id)
     logger.info("Reproducing run %s (%s)", run_id, original.info.run_name)
 
     mismatches, warnings = _mismatches(original, config), _uncommitted_changes(original)
@@ -93,21 +92,21 @@ def reproduce(
         config,
         register=False,
         run_name=f"reproduce {original.info.run_name or run_id}",
-        tags=recording.reproduction_tags(run_id, mismatches + warnings),
+        tags=decision_records.reproduction_tags(run_id, mismatches + warnings),
     )
     metrics = {
         name: (value, again.metrics.get(name)) for name, value in original.data.metrics.items()
     }
     verdict = _verdict(metrics, tolerance)
-    recording.record_reproduction(again.run_id, metrics, verdict, tolerance)
+    decision_records.record_reproduction(again.run_id, metrics, verdict, tolerance)
     return Reproduction(run_id, again, metrics, verdict, tuple(mismatches), tuple(warnings))
 
 
 def _finished_training_run(run_id: str) -> Run:
-    run = recording.find_run(run_id)
+    run = runs.find_run(run_id)
     if run is None:
         raise RefusedError(f"No run {run_id!r} in {store.tracking_uri()}")
-    run_type = run.data.tags.get(recording.RUN_TYPE_TAG)
+    run_type = run.data.tags.get(runs.RUN_TYPE_TAG)
     if run_type != "train" or run.info.status != "FINISHED":
         raise RefusedError(
             f"Run {run_id} is a {run_type or 'untyped'} run that ended {run.info.status}: "

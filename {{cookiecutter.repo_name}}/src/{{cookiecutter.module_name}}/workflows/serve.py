@@ -13,9 +13,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from ..tracking import model_store, registry, store
+from ..tracking import model_api, model_store, registry, store
 from . import steps
-from .launching import SERVE_HOST, SERVE_PORT
 
 if TYPE_CHECKING:
     from ..config import ExperimentConfig
@@ -41,9 +40,9 @@ def load_served(config: ExperimentConfig, model_uri: str | None = None) -> Store
     return model_store.load(model_uri, trust_unsigned=config.trust_pickle)
 
 
-def serve(stored: StoredModel, host: str = SERVE_HOST, port: int = SERVE_PORT) -> None:
+def serve(stored: StoredModel, host: str, port: int) -> None:
     """Serve a loaded model until the process is stopped (Ctrl-C, SIGTERM)."""
     import uvicorn
 
-    app = model_store.scoring_app(stored)
+    app = model_api.scoring_app(stored)
     uvicorn.run(app, host=host, port=port, log_level="info")

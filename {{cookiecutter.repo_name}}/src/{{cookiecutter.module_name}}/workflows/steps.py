@@ -1,4 +1,7 @@
-"""Steps the workflows share: open the experiment, hold out rows, score with a model."""
+"""Steps the workflows share: open the experiment, hold out rows, score with a model.
+
+And :class:`Progress`, which numbers a workflow's steps as it prints them (``[2/5] ...``).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import numpy as np
 
 from ..datasets import split_dataset
 from ..evaluation import Predictions
-from ..tracking import recording, registry, store
+from ..tracking import registry, runs, store
 from . import RefusedError
 
 if TYPE_CHECKING:
@@ -24,15 +27,35 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "Progress",
     "RefusedError",
     "RunSummary",
-    "deciding_metric",
     "evaluate",
     "held_out",
     "open_experiment",
     "registered_name",
     "score",
 ]
+
+
+class Progress:
+    """Print a workflow's steps, numbered: ``[1/4] Loading...``, ``[2/4] Scoring...``.
+
+    Args:
+        total: How many steps the workflow has.
+        log: The workflow's logger.
+    """
+
+    def __init__(self, total: int, log: logging.Logger) -> None:
+        """Start before the first step."""
+        self.total = total
+        self.done = 0
+        self.log = log
+
+    def step(self, message: str, *arguments: object) -> None:
+        """Announce the next step (``message`` is a logging format, with its arguments)."""
+        self.done += 1
+        self.log.info(f"[{self.done}/{self.total}] {message}", *arguments)
 
 
 @dataclass(frozen=True)
@@ -69,7 +92,7 @@ def open_experiment(config: ExperimentConfig) -> tuple[str, str]:
     uri = store.configure()
     experiment_id = store.set_experiment(config.experiment)
     try:
-        closed = recording.close_abandoned_runs(experiment_id)
+        closed = runs.close_abandoned_runs(experiment_id)
     except Exception as error:  # housekeeping: a busy server must not stop this command
         logger.warning("      could not look for abandoned runs (%s); carrying on", error)
         closed = []
@@ -99,23 +122,6 @@ def registered_name(config: ExperimentConfig) -> str:
             "or pass --model-uri"
         )
     return config.registered_model
-
-
-def deciding_metric(config: ExperimentConfig, evaluator: Evaluator) -> tuple[str, bool]:
-    """Return the metric that ranks models, and whether higher is better.
-
-    The config's ``promotion`` section decides; by default, the evaluator's key metric and
-    its direction.
-    """
-    metric = config.promotion.metric or evaluator.key_metric
-    if metric is None:
-        raise RefusedError(
-            f"{type(evaluator).__name__} names no key metric: set promotion.metric in the config"
-        )
-    higher_is_better = config.promotion.higher_is_better
-    if higher_is_better is None:
-        higher_is_better = evaluator.higher_is_better(metric)
-    return metric, higher_is_better
 
 
 def held_out(config: ExperimentConfig, dataset: Dataset) -> Split:

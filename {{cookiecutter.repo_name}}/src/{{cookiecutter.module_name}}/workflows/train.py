@@ -14,14 +14,16 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from .. import blocks, naming, signatures
-from ..tracking import model_store, recording, registry
+from .. import blocks, keys, naming
+from ..evaluation import deciding_metric
+from ..tracking import model_store, recording, registry, runs
 from . import steps
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from ..config import ExperimentConfig
+    from ..evaluation import Evaluation
 
 logger = logging.getLogger(__name__)
 
@@ -48,75 +50,60 @@ def train(
         tags: More tags for the run: a sweep's trial number, a reproduction's original.
     """
     run_name = run_name or naming.run_name(config)
-    signer = signatures.own_signer()  # before any work: nobody could load an unsigned model
+    signer = keys.own_signer()  # before any work: nobody could load an unsigned model
     dataset = blocks.build_dataset(config.dataset)
     model = blocks.build_model(config.model)
     evaluator = blocks.build_evaluator(config.evaluator)
+    objective = deciding_metric(config, evaluator)
+    registering = bool(config.registered_model and register)
+    progress = steps.Progress(6 if registering else 5, logger)
 
-    logger.info("[1/6] Loading dataset %r and holding out rows for evaluation", dataset.name)
+    progress.step("Loading dataset %r and holding out rows for evaluation", dataset.name)
     split = steps.held_out(config, dataset)
     uri, experiment_id = steps.open_experiment(config)
-    logger.info("[2/6] Tracking experiment %r in %s", config.experiment, uri)
+    progress.step("Tracking experiment %r in %s", config.experiment, uri)
 
     registered_uri = None
-    with (
-        recording.tracked_run(
-            experiment_id,
-            "train",
-            tags,
-            run_name=run_name,
-            description=description,
-            parent_run_id=parent_run_id,
-        ) as run,
-        registry.withdrawn_unless_finished(run.info.run_id),
-    ):
-        recording.log_config(config, dataset, split)
-        recording.log_hyperparameters(model)
-        recording.log_provenance()
-        held_out_rows = recording.rows_input(dataset, split.test_features, split.test_target)
-        recording.log_inputs(
-            training=recording.rows_input(dataset, split.train_features, split.train_target),
-            evaluation=held_out_rows,
-        )
+    with runs.training_run(experiment_id, run_name, description, parent_run_id, tags) as run:
+        held_out = recording.record_training_setup(config, dataset, split, model)
 
-        logger.info("[3/6] Training %r on %d rows", model, len(split.train_target))
+        progress.step("Training %r on %d rows", model, len(split.train_target))
         model.fit(split.train_features, split.train_target)
 
-        logger.info("[4/6] Evaluating on %d held-out rows", len(split.test_target))
+        progress.step("Evaluating on %d held-out rows", len(split.test_target))
         predictions = steps.score(model, split.test_features)
         evaluation = steps.evaluate(evaluator, split.test_target, predictions)
 
-        logger.info("[5/6] Logging the model (signed by %s), metrics, figures", signer.name)
-        model_info = model_store.log_model(model, split.test_features, predictions.labels)
-        model_store.check_reloads(model_info.model_uri, model, split.test_features)
-        recording.log_signer(signer.name)
+        progress.step("Logging the model (signed by %s), metrics, figures", signer.name)
+        logged = model_store.log_model(model, split.test_features, predictions.labels)
         recording.log_evaluation(
-            evaluation,
-            split.test_target,
-            predictions,
-            model_id=model_info.model_id,
-            rows=held_out_rows,
+            evaluation, split.test_target, predictions, model_id=logged.model_id, rows=held_out
         )
 
-        if config.registered_model and register:  # last: only a fully logged model is registered
-            name, alias = config.registered_model, registry.CANDIDATE_ALIAS
-            logger.info("[6/6] Registering the model as %r with the alias %r", name, alias)
-            metric = config.promotion.metric or evaluator.key_metric or ""
-            version = registry.register(
-                model_info.model_uri,
-                name,
-                description=naming.version_description(
-                    run_name, run.info.run_id, metric, evaluation.metrics, len(split.test_target)
-                ),
-                metrics=evaluation.metrics,
+        if registering:  # last: only a fully logged model is registered
+            progress.step("Registering the model as %r, 'candidate'", config.registered_model)
+            rows = len(split.test_target)
+            about = naming.version_description(
+                run_name, run.info.run_id, objective.metric, evaluation.metrics, rows
             )
-            registry.set_alias(name, alias, version)
-            registered_uri = registry.version_uri(version)
+            registered_uri = _register_candidate(config, logged.model_uri, about, evaluation)
     return steps.RunSummary(
         run_id=run.info.run_id,
         experiment_id=experiment_id,
         tracking_uri=uri,
         metrics=evaluation.metrics,
-        model_uri=model_info.model_uri,
+        model_uri=logged.model_uri,
         registered_uri=registered_uri,
     )
+
+
+def _register_candidate(
+    config: ExperimentConfig, model_uri: str, description: str, evaluation: Evaluation
+) -> str:
+    """Register a logged model as a new version and point ``candidate`` at it."""
+    name = str(config.registered_model)
+    version = registry.register(
+        model_uri, name, description=description, metrics=evaluation.metrics
+    )
+    registry.set_alias(name, registry.CANDIDATE_ALIAS, version)
+    return registry.version_uri(version)

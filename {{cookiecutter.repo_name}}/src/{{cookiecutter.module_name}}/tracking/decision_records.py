@@ -1,0 +1,152 @@
+"""What the deciding workflows record: a promotion's grounds, a prediction, a reproduction.
+
+Each record is written on the workflow's own run, in one place per kind of run, with the
+helpers of :mod:`.recording`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import batches
+from .recording import log_decision, log_report, log_values
+from .retries import retried
+from .runs import DECISION_TAG, REPRODUCES_TAG, RUN_TYPE_TAG
+
+if TYPE_CHECKING:
+    from ..config import MonitorSpec, PromotionSpec
+    from ..evaluation import MetricComparison, Objective
+
+
+def reproduction_tags(original_run_id: str, notes: Sequence[str]) -> dict[str, str]:
+    """Tags of a run that reproduces another: its type, the original, what differed."""
+    tags = {RUN_TYPE_TAG: "reproduction", REPRODUCES_TAG: original_run_id}
+    if notes:
+        tags["reproduction.notes"] = "; ".join(notes)
+    return tags
+
+
+def record_reproduction(
+    run_id: str,
+    metrics: Mapping[str, tuple[float, float | None]],
+    verdict: str,
+    tolerance: float,
+) -> None:
+    """Record on a finished reproduction run its verdict and each metric's difference."""
+    import mlflow
+
+    differences = {
+        f"reproduction.difference.{name}": again - value
+        for name, (value, again) in metrics.items()
+        if again is not None
+    }
+    retried(
+        lambda: mlflow.MlflowClient().log_batch(
+            run_id,
+            metrics=batches.metrics(differences),
+            params=batches.params({"reproduction.tolerance": str(tolerance)}),
+            tags=batches.tags({"reproduction.verdict": verdict}),
+        )
+    )
+
+
+def record_promotion(
+    *,
+    registered_model: str,
+    versions: Mapping[str, str],
+    objective: Objective,
+    rule: PromotionSpec,
+    rows_digest: str,
+    reason: str,
+    mismatches: Sequence[str],
+    comparison: MetricComparison | None,
+    forced: tuple[str, str] | None,
+) -> None:
+    """Record what a promotion decided on, and why (the decision itself: :func:`log_outcome`).
+
+    Args:
+        registered_model: The registered model.
+        versions: The version of each role (``challenger``, ``champion``).
+        objective: The deciding metric and its direction.
+        rule: The config's promotion rule.
+        rows_digest: The digest of the rows both models were scored on.
+        reason: The decision's reason, with the values it rests on.
+        mismatches: Models trained with other held-out rows, compared all the same.
+        comparison: The challenger against the champion (None without a champion).
+        forced: Who forced the promotion, and why (None: not forced).
+    """
+    params = {
+        "registered_model": registered_model,
+        "challenger_version": versions["challenger"],
+        "champion_version": versions.get("champion", "none"),
+        "metric": objective.metric,
+        "higher_is_better": objective.higher_is_better,
+        "margin": rule.margin,
+        "require_significant": rule.require_significant,
+        "rows_digest": rows_digest,
+    }
+    tags = {"reason": reason, "allow_other_rows": str(bool(mismatches)).lower()}
+    if mismatches:
+        tags["rows_mismatch"] = "; ".join(mismatches)
+    if forced is not None:
+        tags |= {"forced_by": forced[0], "force_reason": forced[1]}
+    log_decision(params, tags)
+    if comparison is not None:
+        log_values(
+            {
+                "improvement": comparison.improvement,
+                "improvement_ci_low": comparison.interval[0],
+                "improvement_ci_high": comparison.interval[1],
+            }
+        )
+
+
+def record_monitoring(
+    report: Mapping[str, Any],
+    version: str,
+    batch: Path,
+    rows: int,
+    thresholds: MonitorSpec,
+) -> None:
+    """Record a monitor run: its decision and reasons, drift and metrics, and the report."""
+    decision = str(report["decision"])
+    log_decision(
+        params={
+            "model_version": version,
+            "batch": str(batch),
+            "batch_rows": rows,
+            **{f"monitor.{key}": value for key, value in asdict(thresholds).items()},
+        },
+        tags={DECISION_TAG: decision, "reasons": "; ".join(report["reasons"])[:5000]},
+    )
+    metrics = {f"batch.{key}": value for key, value in report["metrics"].items()}
+    log_values({"drifted_features": len(report["drift"]["drifted"]), **metrics})
+    log_report(report, "monitor_report")
+
+
+def record_prediction(
+    model_uri: str,
+    version: str | None,
+    input_path: Path,
+    digest: str,
+    output: Path,
+    keep: Sequence[str],
+    rows: int,
+    seconds: float,
+) -> None:
+    """Record what a prediction run scored, with which model, where it wrote, how fast."""
+    log_decision(
+        params={
+            "model_uri": model_uri,
+            "model_version": version or "unregistered",
+            "input": str(input_path),
+            "input_digest": digest,
+            "output": str(output),
+            "keep": ",".join(keep),
+        },
+        tags={"output": str(output.resolve())},
+    )
+    log_values({"rows": rows, "rows_per_second": rows / max(seconds, 1e-9)})
