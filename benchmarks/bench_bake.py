@@ -1,4 +1,4 @@
-"""Bake benchmarks: ``.venv/bin/python benchmarks/bench_bake.py [--runs N]``.
+"""Bake benchmarks: ``.venv/bin/python -m benchmarks.bench_bake [--runs N]``.
 
 1. Wall time of a default bake through the ``cookiecutter`` CLI (hooks and git init
    included), next to the CLI's own start-up (``cookiecutter --version``) for scale.
@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from common import BIN, TEMPLATE_DIR, median_seconds, report, run
+from benchmarks.common import BIN, TEMPLATE_DIR, median_seconds, report, run
 
 
 def main() -> None:

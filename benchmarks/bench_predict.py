@@ -1,4 +1,4 @@
-"""Batch prediction benchmark: ``.venv/bin/python benchmarks/bench_predict.py [--runs N]``.
+"""Batch prediction benchmark: ``.venv/bin/python -m benchmarks.bench_predict [--runs N]``.
 
 Run it from the repository root once ``python3 run_tests.py -m "not slow"`` has created
 ``.venv``. It bakes a default (uv) project in a temporary folder, runs ``make install``,
@@ -105,7 +105,7 @@ def bench_predict(runs: int, small_rows: int, large_rows: int) -> int:
     """Set up a project and its input files, time both commands, print the comparison."""
     # Imported here, not at the top: common needs cookiecutter and pytest, which the
     # project's environment (where the --inner parts run) does not have.
-    from common import BIN, TEMPLATE_DIR, run, user_environment
+    from benchmarks.common import BIN, TEMPLATE_DIR, run, user_environment
 
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch)

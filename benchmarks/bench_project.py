@@ -1,4 +1,4 @@
-"""Generated-project benchmarks: ``.venv/bin/python benchmarks/bench_project.py [--runs N]``.
+"""Generated-project benchmarks: ``.venv/bin/python -m benchmarks.bench_project [--runs N]``.
 
 Run it from the repository root once ``python3 run_tests.py -m "not slow"`` has created
 ``.venv``. It bakes a default (uv) project from this checkout ("after") and one from an
@@ -75,7 +75,7 @@ def bench_project(runs: int, before: str) -> None:
     """Bake a project before and after, time their commands side by side, then the rest."""
     # Imported here, not at the top: common needs cookiecutter and pytest, which the
     # project's environment (where the --inner parts run) does not have.
-    from common import BIN, TEMPLATE_DIR, median_seconds, report, run
+    from benchmarks.common import BIN, TEMPLATE_DIR, median_seconds, report, run
 
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch)

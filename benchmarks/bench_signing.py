@@ -1,4 +1,4 @@
-"""Model signing cost: ``.venv/bin/python benchmarks/bench_signing.py [--runs N]``.
+"""Model signing cost: ``.venv/bin/python -m benchmarks.bench_signing [--runs N]``.
 
 Bakes a default (uv) project from this checkout, runs ``make install``, and times, inside
 the project's environment and with its own ``signatures`` module, signing and verifying a
@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,20 +23,16 @@ SIZES_MB = (1, 100)
 
 def bench(runs: int) -> None:
     """Bake and install a project, then time its signing and verification."""
-    from common import BIN, report, run
+    from benchmarks.common import BIN, report, run
 
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch)
         run([str(BIN / "cookiecutter"), "--no-input", str(Path(__file__).parents[1])], cwd=out)
         project = out / "my-ml-project"
-        run(["make", "install"], cwd=project, XDG_CONFIG_HOME=str(out / "config"))
+        run(["make", "install"], cwd=project)
         results = out / "signing.json"
         command = [str(project / ".venv" / "bin" / "python"), str(Path(__file__).resolve())]
-        run(
-            [*command, "--inner", "--runs", str(runs), "--out", str(results)],
-            cwd=project,
-            XDG_CONFIG_HOME=str(out / "config"),
-        )
+        run([*command, "--inner", "--runs", str(runs), "--out", str(results)], cwd=project)
         timings = json.loads(results.read_text(encoding="utf-8"))
         for size in SIZES_MB:
             for step in ("sign", "verify"):
@@ -79,5 +74,4 @@ if __name__ == "__main__":
     if arguments.inner:
         inner(arguments.runs, arguments.out)
     else:
-        sys.path.insert(0, str(Path(__file__).parent))
         bench(arguments.runs)

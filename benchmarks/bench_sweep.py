@@ -1,4 +1,4 @@
-"""Sweep throughput: ``.venv/bin/python benchmarks/bench_sweep.py [--runs N] [--trials N]``.
+"""Sweep throughput: ``.venv/bin/python -m benchmarks.bench_sweep [--runs N] [--trials N]``.
 
 Run it from the repository root once ``python3 run_tests.py -m "not slow"`` has created
 ``.venv``. It bakes a default (uv) project in a temporary folder, runs ``make install``,
@@ -33,7 +33,7 @@ from pathlib import Path
 
 def bench_sweep(runs: int, trials: int) -> None:
     """Bake a project, time its sweeps with 1 and 2 workers and print the medians."""
-    from common import BIN, TEMPLATE_DIR, run, user_environment
+    from benchmarks.common import BIN, TEMPLATE_DIR, run, user_environment
 
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch)

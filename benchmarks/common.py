@@ -1,20 +1,33 @@
-"""Timing helpers shared by the benchmark scripts: repeat, take the median, print a row."""
+"""Timing helpers shared by the benchmark scripts: repeat, take the median, print a row.
+
+The scripts run from the repository root as modules (``.venv/bin/python -m
+benchmarks.bench_project``), so that they import :mod:`testkit`, which runs commands in a
+generated project as a user would (no active virtualenv).
+"""
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[1]
+from testkit.baking import TEMPLATE_DIR, user_environment
+
+__all__ = ["BIN", "TEMPLATE_DIR", "median_seconds", "report", "run", "user_environment"]
 BIN = Path(sys.executable).parent
 
-# The test harness knows how to run commands as a user would (no active virtualenv).
-sys.path.insert(0, str(TEMPLATE_DIR / "tests"))
-from baking import user_environment  # noqa: E402
+# `make install` creates a model signing key in the user's config folder: a temporary one,
+# so that benchmarks never touch yours.
+if "XDG_CONFIG_HOME" not in os.environ:
+    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="bench-config-")
+    atexit.register(shutil.rmtree, os.environ["XDG_CONFIG_HOME"], ignore_errors=True)
 
 
 def run(command: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:

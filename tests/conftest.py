@@ -1,4 +1,12 @@
-"""Fixtures shared by the template's tests."""
+"""Fixtures shared by the template's tests, and their kinds, told by their folders.
+
+- ``hooks/``: unit tests of the generation hooks and the Jinja filters;
+- ``static/``: projects rendered and checked without an environment (files, lint, answers);
+- ``environments/``: real uv, venv and Poetry environments, and the commands run in them;
+- ``servers/``: the team's tracking server on PostgreSQL, and the UI in a real browser.
+
+The last two are marked ``slow`` here, from their folder: ``-m "not slow"`` leaves them out.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +20,16 @@ from types import ModuleType
 import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from baking import TEMPLATE_DIR, BakedProject, install_project
+from testkit.baking import TEMPLATE_DIR, BakedProject, install_project
+
+SLOW_FOLDERS = ("environments", "servers")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests of the slow folders ``slow``."""
+    for item in items:
+        if item.path.parent.name in SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -89,9 +106,6 @@ def post_gen() -> ModuleType:
 def extensions() -> ModuleType:
     """The template's Jinja filters (local_extensions.py, loaded by cookiecutter)."""
     return load_module("template_local_extensions", TEMPLATE_DIR / "local_extensions.py")
-
-
-REAL_ENVIRONMENT_MANAGERS = ("uv", "venv", "poetry")
 
 
 @pytest.fixture(scope="session")

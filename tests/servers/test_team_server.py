@@ -20,10 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from baking import BakedProject, user_environment
-from running import background, free_port, postgres_database, run_id_of, wait_for_port
-
-pytestmark = pytest.mark.slow
+from testkit.baking import BakedProject, user_environment
+from testkit.running import (
+    STORE_QUERY,
+    background,
+    free_port,
+    postgres_database,
+    run_id_of,
+    wait_for_port,
+)
 
 EXPERIMENT, MODEL = "breast-cancer", "breast-cancer-classifier"
 CLASSIFICATION_METRICS = {"accuracy", "precision", "recall", "f1", "roc_auc", "log_loss"}
@@ -209,7 +214,7 @@ def test_logins_permissions_and_a_training_through_the_server(project, tmp_path)
 
 def read_store_as(project: BakedProject, server: Server) -> dict:
     result = subprocess.run(
-        [str(project.python), str(Path(__file__).with_name("store_query.py")), server.url],
+        [str(project.python), str(STORE_QUERY), server.url],
         env=server.client(),
         capture_output=True,
         text=True,

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from baking import TEMPLATE_DIR, bake
+from testkit.baking import TEMPLATE_DIR, bake
 
 CRUFT = [sys.executable, "-m", "cruft"]
 

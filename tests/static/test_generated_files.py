@@ -15,8 +15,8 @@ from itertools import combinations as pairs_of
 import pytest
 import yaml
 
-from baking import TEMPLATE_DIR, BakedProject, bake
-from combinations import COMBINATIONS, DECLARED, OPTIONS
+from testkit.baking import TEMPLATE_DIR, BakedProject, bake
+from testkit.combinations import COMBINATIONS, DECLARED, OPTIONS
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -17,10 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from baking import BakedProject, user_environment
-from running import postgres_database
-
-pytestmark = pytest.mark.slow
+from testkit.baking import BakedProject, user_environment
+from testkit.running import postgres_database
 
 WORKERS, TRIALS = 3, 12
 PASSWORD = "not-a-real-secret"
@@ -29,7 +27,7 @@ PASSWORD = "not-a-real-secret"
 REPORT = """\
 import json, sys
 import mlflow, optuna
-from {module}.workflows.sweep import RUN_ATTR, open_storage
+from {module}.tracking.studies import RUN_ATTR, open_storage
 
 storage, _ = open_storage()
 study = optuna.load_study(study_name=sys.argv[1], storage=storage)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from baking import TEMPLATE_DIR
+from testkit.baking import TEMPLATE_DIR
 
 
 def run_cookiecutter(

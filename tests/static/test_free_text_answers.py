@@ -27,8 +27,8 @@ from cookiecutter.prompt import render_variable
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from baking import bake
-from combinations import OPTIONS
+from testkit.baking import bake
+from testkit.combinations import OPTIONS
 
 if sys.version_info >= (3, 11):
     import tomllib

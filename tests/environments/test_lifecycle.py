@@ -15,10 +15,8 @@ import urllib.request
 
 import pytest
 
-from baking import BakedProject, install_project, user_environment
-from running import background, free_port, read_store, run_id_of, wait_for_port
-
-pytestmark = pytest.mark.slow
+from testkit.baking import BakedProject, install_project, user_environment
+from testkit.running import background, free_port, read_store, run_id_of, wait_for_port
 
 MODEL = "breast-cancer-classifier"
 NOT_PROMOTED, RETRAIN = 3, 4

@@ -22,13 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from baking import BakedProject, install_project, user_environment
-from running import free_port, wait_for_port
-
-pytestmark = pytest.mark.slow
+from testkit.baking import BakedProject, install_project, user_environment
+from testkit.running import free_port, wait_for_port
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS") or Path(__file__).parents[1] / "test-artifacts")
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS") or Path(__file__).parents[2] / "test-artifacts")
 BASELINE, OVERRIDDEN = "logistic_regression seed=42", "logistic_regression C=0.1 seed=42"
 # A printed run link: the experiment's page and the query that selects model training.
 RUN_LINK = re.compile(r"(http://\S+/#/experiments/\d+)/runs/[0-9a-f]{32}\?(\S+)")

@@ -13,10 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from baking import BakedProject, install_project, user_environment
-from running import background, free_port, read_store, wait_for_port
-
-pytestmark = pytest.mark.slow
+from testkit.baking import BakedProject, install_project, user_environment
+from testkit.running import background, free_port, read_store, wait_for_port
 
 # Blocks that pause at the step named by $PAUSE_AT, printing a line first, so that the test
 # signals the command exactly there. Written into the baked project's package; importing it
@@ -28,7 +26,7 @@ import time
 
 from {module}.datasets import SklearnDataset
 from {module}.models import SklearnModel
-from {module}.tracking import model_store, registry
+from {module}.tracking import champions, model_store, registry
 
 STEP = os.environ.get("PAUSE_AT", "")
 RESUME = os.environ.get("RESUME_WHEN", "")  # a file: the pause ends when it exists
@@ -66,7 +64,7 @@ def register_then_pause(model_uri, name, _register=registry.register, **options)
     return version
 
 
-def baseline_then_pause(*args, _record=registry.record_baseline):
+def baseline_then_pause(*args, _record=champions.record_baseline):
     _record(*args)
     pause("baseline")  # the challenger has its baseline tags, the alias has not moved
 
@@ -79,7 +77,7 @@ def alias_then_pause(name, alias, version, _set=registry.set_alias):
 
 model_store.log_model = log_then_pause
 registry.register = register_then_pause
-registry.record_baseline = baseline_then_pause
+champions.record_baseline = baseline_then_pause
 registry.set_alias = alias_then_pause
 '''
 

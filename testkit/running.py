@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from baking import BakedProject
+from testkit.baking import BakedProject
 
 STORE_QUERY = Path(__file__).with_name("store_query.py")
 RUN_FINISHED = re.compile(r"Run ([0-9a-f]{32}) finished")

@@ -21,7 +21,7 @@ import pytest
 import yaml
 from cookiecutter.main import cookiecutter
 
-from combinations import OPTIONS
+from testkit.combinations import OPTIONS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,6 +31,8 @@ else:  # pragma: no cover - Python 3.10
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 TEST_VENV_BIN = Path(sys.executable).parent
 CURRENT_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+# The managers whose environments the tests create (conda's channels are unreachable here).
+REAL_ENVIRONMENT_MANAGERS = ("uv", "venv", "poetry")
 
 
 def user_environment(**overrides: str) -> dict[str, str]:

@@ -15,11 +15,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import REAL_ENVIRONMENT_MANAGERS
 
-from baking import CURRENT_PYTHON, bake, user_environment
-
-pytestmark = pytest.mark.slow
+from testkit.baking import CURRENT_PYTHON, REAL_ENVIRONMENT_MANAGERS, bake, user_environment
 
 
 @pytest.fixture(params=REAL_ENVIRONMENT_MANAGERS)

@@ -123,7 +123,7 @@ def test_text_line_trims_the_line_ends(extensions):
 
 
 def test_template_choices_come_from_cookiecutter_json(extensions):
-    from combinations import DECLARED
+    from testkit.combinations import DECLARED
 
     assert extensions.template_choices("python_version") == DECLARED["python_version"]
     with pytest.raises(TypeError):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from combinations import DECLARED
+from testkit.combinations import DECLARED
 
 ANSWERS = {
     "project_name": "Churn",

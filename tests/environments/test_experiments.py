@@ -15,10 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from baking import user_environment
-from running import free_port, read_store, run_by_id, run_id_of, wait_for_port
-
-pytestmark = pytest.mark.slow
+from testkit.baking import user_environment
+from testkit.running import free_port, read_store, run_by_id, run_id_of, wait_for_port
 
 TRACKED_MANAGERS = ("uv", "venv")
 CLASSIFICATION_METRICS = {"accuracy", "precision", "recall", "f1", "roc_auc", "log_loss"}

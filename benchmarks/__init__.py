@@ -1,0 +1,1 @@
+"""Timing scripts that print medians: run each with ``python -m benchmarks.<script>``."""
