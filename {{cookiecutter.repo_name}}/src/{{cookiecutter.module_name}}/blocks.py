@@ -11,9 +11,10 @@ import inspect
 from typing import TYPE_CHECKING, Any
 
 from .config import BlockSpec, ConfigError
-from .imports import import_object
+from .imports import PACKAGE, import_object
 
 if TYPE_CHECKING:
+    from .config import ExperimentConfig
     from .datasets import Dataset
     from .evaluation import Evaluator
     from .models import Model
@@ -32,6 +33,9 @@ BUILT_IN: dict[str, dict[str, str]] = {
         "regression": ".evaluation.regression.RegressionEvaluator",
     },
 }
+# Where an unsigned config may take scikit-learn estimators from: classes only (building one
+# stores its parameters), never functions, which could do anything with theirs.
+ESTIMATOR_PACKAGE = "sklearn"
 BASES = {
     "dataset": ".datasets.base.Dataset",
     "model": ".models.base.Model",
@@ -103,3 +107,38 @@ def build_model(spec: BlockSpec) -> Model:
 def build_evaluator(spec: BlockSpec) -> Evaluator:
     """Build the evaluator of a config."""
     return build("evaluator", spec)
+
+
+def untrusted_import_paths(config: ExperimentConfig) -> list[str]:
+    """Return what a config names outside this package's code and scikit-learn's estimators.
+
+    Block types must be built-in names or this package's classes; a scikit-learn model's
+    ``estimator`` must be this package's code or an estimator class of scikit-learn.
+    """
+    untrusted = []
+    for kind, spec in (("dataset", config.dataset), ("model", config.model),
+                       ("evaluator", config.evaluator)):  # fmt: skip
+        if spec.type not in BUILT_IN[kind] and not _in_package(spec.type):
+            untrusted.append(f"{kind}.type={spec.type}")
+    estimator = config.model.options.get("estimator")
+    if isinstance(estimator, str) and not (
+        _in_package(estimator) or _is_estimator_class(estimator)
+    ):
+        untrusted.append(f"model.estimator={estimator}")
+    return untrusted
+
+
+def _in_package(path: str) -> bool:
+    return path.startswith((f"{PACKAGE}.", f"{PACKAGE}:", "."))
+
+
+def _is_estimator_class(path: str) -> bool:
+    if not path.startswith(f"{ESTIMATOR_PACKAGE}."):
+        return False
+    from sklearn.base import BaseEstimator
+
+    try:
+        found = import_object(path)
+    except ConfigError:
+        return False
+    return isinstance(found, type) and issubclass(found, BaseEstimator)

@@ -281,7 +281,7 @@ def run_config(run_id: str) -> ExperimentConfig:
     Building a config's blocks imports and calls what it names, so a config read back from
     the store is used only if a trusted signer signed it with the run, or, unsigned (runs
     logged before configs were signed), if it names only this project's blocks and
-    scikit-learn estimators (:func:`..imports.untrusted_import_paths`).
+    scikit-learn estimators (:func:`..blocks.untrusted_import_paths`).
 
     Raises:
         UntrustedModelError: The config was changed after it was signed, or it is unsigned
@@ -290,8 +290,8 @@ def run_config(run_id: str) -> ExperimentConfig:
     import mlflow
     from mlflow.exceptions import MlflowException
 
+    from ..blocks import untrusted_import_paths
     from ..config import parse_config
-    from ..imports import untrusted_import_paths
 
     what = f"The config of run {run_id}"
     with tempfile.TemporaryDirectory(prefix="config-") as folder:
