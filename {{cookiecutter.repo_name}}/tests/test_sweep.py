@@ -18,7 +18,7 @@ from {{ cookiecutter.module_name }}.config import (
 from {{ cookiecutter.module_name }}.tracking import (
     recording,
     runs,
-    studies,
+    study_storage,
     sweep_runs,
 )
 from {{ cookiecutter.module_name }}.workflows import sweep as sweeping
@@ -28,7 +28,7 @@ from {{ cookiecutter.module_name }}.workflows import sweep as sweeping
 def journal(tmp_path, monkeypatch):
     """Each test's studies in its own journal file, never the project's."""
     path = tmp_path / "optuna-journal.log"
-    monkeypatch.setenv(studies.STORAGE_ENV, str(path))
+    monkeypatch.setenv(study_storage.STORAGE_ENV, str(path))
     return path
 
 
@@ -46,7 +46,7 @@ def children(parent_id: str):
 
 
 def trial_params(study: str) -> list[dict]:
-    storage, _ = studies.open_storage()
+    storage, _ = study_storage.open_storage()
     trials = optuna.load_study(study_name=study, storage=storage).get_trials()
     return [t.params for t in sorted(trials, key=lambda t: t.number)]
 
@@ -115,7 +115,7 @@ def test_fresh_studies_with_the_same_seed_propose_the_same_trials(
 ):
     proposed = []
     for name in ("one", "two"):
-        monkeypatch.setenv(studies.STORAGE_ENV, str(tmp_path / f"{name}.log"))
+        monkeypatch.setenv(study_storage.STORAGE_ENV, str(tmp_path / f"{name}.log"))
         sweeping.sweep(sweep_config(trials=2), study_name="repeat")
         proposed.append(trial_params("repeat"))
 

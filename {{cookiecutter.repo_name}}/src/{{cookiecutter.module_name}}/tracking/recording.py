@@ -10,17 +10,16 @@ life (start, end, reading it back) is :mod:`.runs`'.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import provenance, signatures
-from ..config import dump_yaml
+from .. import provenance
 from ..paths import PROJECT_ROOT
+from . import run_configs
 from .environment import quiet_dataset_warnings
 from .retries import retried
-from .runs import CONFIG_ARTIFACT, DECISION_TAG
+from .runs import DECISION_TAG
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,11 +56,7 @@ def log_config(config: ExperimentConfig, dataset: Dataset, split: Split) -> None
         "split.test_digest": content_digest(split.test_features, split.test_target),
     }
     retried(lambda: mlflow.log_params(params))
-    with tempfile.TemporaryDirectory(prefix="config-") as folder:  # read by run_config()
-        path = Path(folder) / CONFIG_ARTIFACT
-        path.write_text(dump_yaml(config.to_dict()), encoding="utf-8")
-        signatures.sign_file(path)
-        retried(lambda: mlflow.log_artifacts(folder))
+    run_configs.log_signed_config(config)
     if config.source is not None:
         retried(lambda: mlflow.set_tag("config_file", _relative(config.source)))
 

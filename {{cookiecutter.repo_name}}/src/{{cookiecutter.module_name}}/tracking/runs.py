@@ -9,19 +9,16 @@ says, and the command says so truthfully (:func:`take_run_ends`).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import socket
-import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import interrupts, signatures
+from .. import interrupts
 from ..errors import RefusedError
 from . import batches
 from .retries import cleanup_wait_seconds, retried
@@ -29,13 +26,11 @@ from .retries import cleanup_wait_seconds, retried
 if TYPE_CHECKING:
     from mlflow.entities import Run
 
-    from ..config import ExperimentConfig
 
 logger = logging.getLogger(__name__)
 
 RUN_TYPE_TAG = "run_type"
 HOST_TAG, PID_TAG = "process.host", "process.pid"
-CONFIG_ARTIFACT = "config.yaml"  # a run's config, signed: config.yaml.sig beside it
 DECISION_TAG = "decision"
 REPRODUCES_TAG = "reproduces"
 
@@ -273,48 +268,3 @@ def find_run(run_id: str) -> Run | None:
         if missing or error.error_code == "INVALID_PARAMETER_VALUE":  # not even a run id
             return None
         raise
-
-
-def run_config(run_id: str) -> ExperimentConfig:
-    """Rebuild the config a run logged (its ``config.yaml`` artifact), if it can be trusted.
-
-    Building a config's blocks imports and calls what it names, so a config read back from
-    the store is used only if a trusted signer signed it with the run, or, unsigned (runs
-    logged before configs were signed), if it names only this project's blocks and
-    scikit-learn estimators (:func:`..blocks.untrusted_import_paths`).
-
-    Raises:
-        UntrustedModelError: The config was changed after it was signed, or it is unsigned
-            and names other code.
-    """
-    import mlflow
-    from mlflow.exceptions import MlflowException
-
-    from ..blocks import untrusted_import_paths
-    from ..config import parse_config
-
-    what = f"The config of run {run_id}"
-    with tempfile.TemporaryDirectory(prefix="config-") as folder:
-        path = Path(folder) / CONFIG_ARTIFACT
-        for name in (CONFIG_ARTIFACT, signatures.signature_of(path).name):
-            with contextlib.suppress(MlflowException):  # a missing signature is checked below
-                retried(
-                    lambda n=name: mlflow.artifacts.download_artifacts(
-                        run_id=run_id, artifact_path=n, dst_path=folder
-                    )
-                )
-        if not path.is_file():
-            raise MissingRunError(f"Run {run_id} logged no {CONFIG_ARTIFACT}")
-        try:
-            signatures.verify(path, signatures.signature_of(path), what)
-            signed = True
-        except signatures.UnsignedModelError:
-            signed = False
-        config = parse_config(path.read_text(encoding="utf-8"))
-    if not signed and (untrusted := untrusted_import_paths(config)):
-        raise signatures.UntrustedModelError(
-            f"{what} is not signed by a trusted signer and names code outside this project and "
-            f"scikit-learn's estimators: {', '.join(untrusted)}. It was not used: building it "
-            "would run that code. Train again from a config file you trust."
-        )
-    return config

@@ -1,8 +1,6 @@
-"""Optuna studies: where they are stored, how workers share one, how its trials are counted.
+"""Optuna studies: how workers share one, how its trials are counted.
 
-A study lives in ``OPTUNA_STORAGE`` (environment or ``.env``): an RDB URL such as the team's
-PostgreSQL to share it between machines, or a journal file (default: ``optuna-journal.log``
-at the project root) for the workers of one machine. Workers join a study by name and split
+A study lives in the storage of :mod:`.study_storage`. Workers join a study by name and split
 its trials: the storage numbers trials in order, so a worker stops when the study has as many
 trials finished or running as its budget. The sweep workflow only sees :class:`Study`: it
 never talks to Optuna itself.
@@ -11,17 +9,13 @@ never talks to Optuna itself.
 from __future__ import annotations
 
 import logging
-import os
-import time
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import RefusedError
-from ..paths import PROJECT_ROOT
-from .environment import prepare_environment
+from .study_storage import StudyError, open_storage
 
 if TYPE_CHECKING:
     import optuna
@@ -31,15 +25,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-STORAGE_ENV = "OPTUNA_STORAGE"
-JOURNAL_FILE = "optuna-journal.log"
 PARENT_RUN_ATTR = "mlflow_parent_run_id"
 RUN_ATTR, MODEL_ATTR, DIGEST_ATTR = "mlflow_run_id", "mlflow_model_uri", "heldout_digest"
 DIRECTIONS = ("maximize", "minimize")
-
-
-class StudyError(RefusedError, ValueError):
-    """A study that cannot be joined or continued as asked; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -281,47 +269,6 @@ class Study:
                         "study needs the same data and split"
                     )
                 return
-
-
-def open_storage() -> tuple[optuna.storages.BaseStorage, str]:
-    """Open the study storage of ``OPTUNA_STORAGE``: (the storage, its URI without password).
-
-    An URL (``postgresql://``, ``sqlite:///``...) is an RDB storage shared by every worker
-    that can reach it; anything else is a journal file (relative paths: from the project
-    root), for the workers of one machine.
-    """
-    import optuna
-    from optuna.storages.journal import JournalFileBackend, JournalStorage
-
-    prepare_environment(PROJECT_ROOT)  # reads .env
-    value = os.environ.get(STORAGE_ENV, "").strip()
-    if "://" not in value:
-        path = PROJECT_ROOT / (value or JOURNAL_FILE)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return JournalStorage(JournalFileBackend(str(path))), str(path)
-    from sqlalchemy.engine import make_url
-
-    url = make_url(value)
-    if url.drivername == "postgresql":  # SQLAlchemy's default driver is psycopg2: use psycopg 3
-        url = url.set(drivername="postgresql+psycopg")
-    shown = url.render_as_string(hide_password=True)
-    if url.drivername == "postgresql+psycopg":
-        try:
-            import psycopg  # noqa: F401
-        except ImportError as error:
-            raise StudyError(
-                f"{STORAGE_ENV} is a PostgreSQL database but psycopg is not installed: run "
-                "`make sweep` (it installs the 'server' extra) or install psycopg[binary]"
-            ) from error
-    # Workers starting together race to create the schema: the losers try again.
-    for attempt in range(5):
-        try:
-            return optuna.storages.RDBStorage(url.render_as_string(hide_password=False)), shown
-        except Exception:
-            if attempt == 4:
-                raise
-            time.sleep(1 + attempt)
-    raise AssertionError("unreachable")
 
 
 def _reloaded(study: optuna.Study, storage: optuna.storages.BaseStorage) -> optuna.Study:

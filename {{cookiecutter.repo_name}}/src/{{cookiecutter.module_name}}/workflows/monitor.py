@@ -21,7 +21,15 @@ from ..datasets import content_digest
 from ..drift import DriftReport, FeatureDrift, detect_drift, drift_figure
 from ..evaluation import deciding_metric
 from ..evaluation.figures import metrics_side_by_side
-from ..tracking import champions, decision_records, model_store, recording, registry, runs
+from ..tracking import (
+    champions,
+    decision_records,
+    model_store,
+    recording,
+    registry,
+    run_configs,
+    runs,
+)
 from . import steps
 
 if TYPE_CHECKING:
@@ -145,7 +153,7 @@ def _drift_reason(feature: FeatureDrift) -> str:
 def _training_rows(champion: ModelVersion) -> tuple[pd.DataFrame, str, Evaluator]:
     """Rebuild the champion's training features; return them, the target name, the evaluator."""
     training_run = registry.training_run(champion)
-    config = runs.run_config(training_run.info.run_id)
+    config = run_configs.run_config(training_run.info.run_id)
     dataset = blocks.build_dataset(config.dataset)
     split = steps.held_out(config, dataset)
     logged = runs.input_digest(training_run, recording.TRAINING)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from .. import blocks, provenance
 from ..paths import PROJECT_ROOT
-from ..tracking import decision_records, recording, runs, store
+from ..tracking import decision_records, recording, run_configs, runs, store
 from . import RefusedError, steps
 from .train import train
 
@@ -73,7 +73,7 @@ def reproduce(
     """
     store.configure()
     original = _finished_training_run(run_id)
-    config = runs.run_config(run_id)
+    config = run_configs.run_config(run_id)
     logger.info("Reproducing run %s (%s)", run_id, original.info.run_name)
 
     mismatches, warnings = _mismatches(original, config), _uncommitted_changes(original)
