@@ -202,7 +202,7 @@ def make_config(*, margin: float = 0.0, split_seed: int = 7, rows: int = 60) -> 
         dataset=BlockSpec(type=import_path(DummyDataset), options={"rows": rows}),
         model=BlockSpec(type=import_path(DummyModel), options={"margin": margin}),
         evaluator=BlockSpec(type="classification"),
-        split=SplitSpec(test_size=0.25, seed=split_seed, stratify=True),
+        split=SplitSpec(test_size=0.25, seed=split_seed),
         promotion=PromotionSpec(metric="accuracy", margin=0.01, resamples=200),
     )
 
@@ -217,3 +217,55 @@ def write_config(folder: Path, config: ExperimentConfig) -> Path:
 @pytest.fixture
 def dummy_config():
     return make_config()
+
+
+class GrowingTable:
+    """A labelled CSV file that grows by appended rows, as a project's data does.
+
+    Rows have two numeric features, a colour and a 0/1 label that depends on all three.
+    """
+
+    def __init__(self, path: Path, seed: int = 0) -> None:
+        self.path = path
+        self.rng = np.random.default_rng(seed)
+
+    def rows(
+        self, count: int, *, shift: float = 0.0, colours=("red", "green", "blue"), labels=None
+    ) -> pd.DataFrame:
+        """New rows, not yet written; ``shift`` moves ``x1`` (drift)."""
+        x1 = self.rng.normal(shift, 1.0, count)
+        x2 = self.rng.normal(0.0, 1.0, count)
+        colour = self.rng.choice(list(colours), size=count)
+        label = x1 + 0.5 * x2 + (colour == "red") + self.rng.normal(0, 0.3, count) > 0.5
+        frame = pd.DataFrame({"x1": x1, "x2": x2, "colour": colour, "label": label.astype(int)})
+        if labels is not None:
+            frame["label"] = labels
+        return frame
+
+    def append(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Append rows to the file (creating it), and return them."""
+        frame.to_csv(self.path, mode="a", header=not self.path.exists(), index=False)
+        return frame
+
+    def batch(self, frame: pd.DataFrame, name: str) -> Path:
+        """Write rows as a separate batch file, as new data arrives."""
+        path = self.path.with_name(name)
+        frame.to_csv(path, index=False)
+        return path
+
+
+def growing_config(path: Path, *, C: float = 1.0, **promotion) -> ExperimentConfig:  # noqa: N803
+    """A config of a :class:`GrowingTable`: hash split, a scikit-learn pipeline, accuracy."""
+    return ExperimentConfig(
+        experiment="growing",
+        registered_model="growing-model",
+        dataset=BlockSpec("file", {"path": str(path), "target": "label"}),
+        model=BlockSpec(
+            "sklearn", {"estimator": import_path(mixed_types_pipeline), "params": {"C": C}}
+        ),
+        evaluator=BlockSpec("classification"),
+        split=SplitSpec(test_size=0.25, seed=7),
+        promotion=PromotionSpec(
+            **{"metric": "accuracy", "margin": 0.0, "resamples": 200, **promotion}
+        ),
+    )

@@ -41,3 +41,17 @@ def test_config_comes_first_then_overrides(items, expected):
 def test_config_errors_exit_with_a_message(capsys):
     assert cli.main(["train", "no-such-config"]) == 2
     assert "No config file 'no-such-config'" in capsys.readouterr().err
+
+
+def test_every_exit_status_is_explained_in_help_and_docs(capsys):
+    from {{ cookiecutter.module_name }}.cli.common import MEANINGS, ExitStatus
+    from {{ cookiecutter.module_name }}.paths import PROJECT_ROOT
+
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    shown = capsys.readouterr().out
+    table = (PROJECT_ROOT / "docs" / "lifecycle.md").read_text(encoding="utf-8")
+    assert set(MEANINGS) == set(ExitStatus)
+    for status, meaning in MEANINGS.items():
+        assert f"{int(status):>3}  {meaning}" in shown
+        assert f"\n| {int(status)} | " in table

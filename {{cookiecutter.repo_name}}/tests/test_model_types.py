@@ -65,7 +65,7 @@ def test_round_trip_train_register_load_predict(kind, tracking_store, tmp_path):
         promotion=dataclasses.replace(
             make_config().promotion, metric=None if evaluator else "accuracy"
         ),
-        split=dataclasses.replace(make_config().split, stratify=evaluator is None),
+        split=make_config().split,
     )
 
     summary = train(config)

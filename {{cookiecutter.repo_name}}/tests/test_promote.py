@@ -3,14 +3,21 @@
 from dataclasses import replace
 
 import mlflow
+import numpy as np
 import pytest
 from conftest import make_config, write_config
 
-from {{ cookiecutter.module_name }} import cli
+from {{ cookiecutter.module_name }} import blocks, cli
 from {{ cookiecutter.module_name }}.config import PromotionSpec
+from {{ cookiecutter.module_name }}.datasets import content_digest
 from {{ cookiecutter.module_name }}.evaluation import MetricComparison, gate
-from {{ cookiecutter.module_name }}.tracking import champions, registry
-from {{ cookiecutter.module_name }}.workflows import RefusedError
+from {{ cookiecutter.module_name }}.tracking import (
+    champions,
+    model_store,
+    registry,
+    run_lineage,
+)
+from {{ cookiecutter.module_name }}.workflows import RefusedError, steps
 from {{ cookiecutter.module_name }}.workflows.promote import promote
 from {{ cookiecutter.module_name }}.workflows.train import train
 
@@ -96,17 +103,45 @@ def test_already_champion_is_success(tracking_store, tmp_path):
     assert cli.main(["promote", str(write_config(tmp_path, BEST))]) == 0
 
 
-def test_models_trained_on_other_held_out_rows_are_not_compared(tracking_store):
+def test_models_split_differently_compare_only_on_rows_neither_trained_on(tracking_store):
     train(BEST)
     promote(BEST)
     other_split = make_config(margin=0.0, rows=200, split_seed=3)
     train(other_split)
 
-    with pytest.raises(RefusedError, match="challenger \\(version 2\\) held out rows") as error:
+    # Most of today's held-out rows trained the challenger (another seed): too few remain.
+    with pytest.raises(RefusedError, match=r"only (\d+) of today's (\d+) held-out rows") as error:
         promote(BEST)
+    assert "promotion.min_rows is 30" in str(error.value)
     assert "--allow-other-rows" in str(error.value)
     assert str(champion().version) == "1"
 
+    # With a lower minimum, they are compared on exactly the rows neither trained on.
+    few = replace(BEST, promotion=replace(BEST.promotion, min_rows=5))
+    decision = promote(few)
+    params = mlflow.get_run(decision.run.run_id).data.params
+    compared = int(params["rows.compared"])
+    assert params["rows.selection"] == "held-out rows neither model trained on"
+    assert compared + int(params["rows.trained_on_by.challenger"]) == int(
+        params["rows.held_out_today"]
+    )
+    assert params["rows.trained_on_by.champion"] == "0"  # today's split is the champion's
+    assert int(params["rows.held_out_by_both"]) == compared
+    # Those rows, from both training runs' lineage, are the rows both models were scored on.
+    split = steps.held_out(BEST, blocks.build_dataset(BEST.dataset))
+    mask = np.ones(len(split.test_rows), dtype=bool)
+    for number in ("1", "2"):
+        lineage = run_lineage.read_lineage(registry.get_version("dummy-model", number).run_id)
+        mask &= ~lineage.trained_on(split.test_rows)
+    assert compared == mask.sum() >= 5
+    assert params["rows_digest"] == content_digest(
+        split.test_features[mask], split.test_target[mask]
+    )
+    challenger = model_store.load("models:/dummy-model/2").model
+    on_rows = (challenger.predict(split.test_features[mask]) == split.test_target[mask]).mean()
+    assert decision.comparison.challenger == pytest.approx(on_rows)
+
+    # --allow-other-rows compares on all held-out rows, and says so on the run.
     decision = promote(BEST, allow_other_rows=True)
     run = mlflow.get_run(decision.run.run_id)
     assert run.data.tags["allow_other_rows"] == "true"

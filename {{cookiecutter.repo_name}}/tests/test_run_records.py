@@ -60,8 +60,10 @@ def test_registered_versions_carry_a_description_and_their_metrics(tracking_stor
     version = mlflow.MlflowClient().get_model_version_by_alias("dummy-model", "candidate")
 
     accuracy = summary.metrics["accuracy"]
+    rows = int(mlflow.get_run(summary.run_id).data.params["split.test_rows"])
     assert version.description == (
-        f"baseline, trained in run {summary.run_id}; accuracy {accuracy:.4g} on 15 held-out rows"
+        f"baseline, trained in run {summary.run_id}; accuracy {accuracy:.4g} on {rows} "
+        "held-out rows"
     )
     assert set(version.tags) >= set(summary.metrics)
     assert float(version.tags["accuracy"]) == round(accuracy, 4)

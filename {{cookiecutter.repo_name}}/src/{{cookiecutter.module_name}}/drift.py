@@ -7,11 +7,13 @@ so the p-values are corrected with Benjamini-Hochberg (scipy's ``false_discovery
 on a batch with no drift at all, the chance that any feature is flagged stays below
 ``alpha``. A feature is reported as drifted when its corrected p-value is below ``alpha``
 *and* its effect is large enough to matter, since on big batches tiny shifts are significant.
+A categorical feature with categories never seen in the reference data drifted, whatever the
+test says: the model has never seen them (they are named in the report).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,7 +36,10 @@ class FeatureDrift:
         effect: The effect size: the KS statistic, or the population stability index.
         p_value: The test's p-value.
         adjusted_p_value: The p-value after the Benjamini-Hochberg correction.
-        drifted: Significant after correction and with a large enough effect.
+        drifted: Significant after correction and with a large enough effect, or with
+            categories never seen in the reference data.
+        unseen: Categories of the batch that the reference data never had (categorical
+            features only), most frequent first.
     """
 
     feature: str
@@ -43,6 +48,7 @@ class FeatureDrift:
     p_value: float
     adjusted_p_value: float
     drifted: bool
+    unseen: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,7 @@ def detect_drift(
         reference.columns, tests, adjusted, strict=True
     ):
         threshold = min_effect if test == "ks" else psi_threshold
+        unseen = [] if test == "ks" else unseen_categories(reference[column], batch[column])
         features.append(
             FeatureDrift(
                 feature=str(column),
@@ -98,10 +105,22 @@ def detect_drift(
                 effect=effect,
                 p_value=p_value,
                 adjusted_p_value=float(corrected),
-                drifted=bool(corrected < alpha and effect >= threshold),
+                drifted=bool(corrected < alpha and effect >= threshold) or bool(unseen),
+                unseen=unseen,
             )
         )
     return DriftReport(features, alpha, min_effect, psi_threshold)
+
+
+def unseen_categories(reference: pd.Series, batch: pd.Series) -> list[str]:
+    """Return the batch's categories that the reference never had, most frequent first."""
+    known = set(reference.dropna().astype(str))
+    counts = batch.dropna().astype(str).value_counts()
+    return [str(category) for category in counts.index if category not in known]
+
+
+def _is_numeric(column: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 
 
 def _test_feature(reference: pd.Series, batch: pd.Series) -> tuple[str, float, float]:
@@ -110,11 +129,8 @@ def _test_feature(reference: pd.Series, batch: pd.Series) -> tuple[str, float, f
 
     reference, batch = reference.dropna(), batch.dropna()
     if len(reference) == 0 or len(batch) == 0:
-        return "ks", 0.0, 1.0
-    numeric = pd.api.types.is_numeric_dtype(reference) and not pd.api.types.is_bool_dtype(
-        reference
-    )
-    if numeric:
+        return ("ks" if _is_numeric(reference) else "chi2"), 0.0, 1.0
+    if _is_numeric(reference):
         result = ks_2samp(reference.to_numpy(float), batch.to_numpy(float))
         return "ks", float(result.statistic), float(result.pvalue)
     counts = pd.concat(

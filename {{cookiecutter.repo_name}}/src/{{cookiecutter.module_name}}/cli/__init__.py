@@ -6,17 +6,8 @@ MLflow, scikit-learn and pandas are imported by the command that needs them.
 A command prints its own steps and results and nothing else: the libraries' INFO lines and
 their known, harmless warnings are hidden, and ``-v`` (``--verbose``) shows them again.
 
-Exit statuses, for schedulers and CI (``make`` turns any failure into its own status 2):
-
-- 0: done (``promote``: promoted, or already the champion; ``monitor``: no retraining);
-- 1: an unexpected error (a traceback is printed);
-- 2: bad input or a refusal: one ``error:`` line says what is wrong and how to fix it;
-- 3: ``promote``: the challenger did not beat the champion, nothing changed;
-- 4: ``monitor``: retraining is recommended;
-- 5: ``reproduce``: a metric came out different;
-- 75: the tracking store did not answer in time (``TRACKING_STORE_WAIT_SECONDS``): try later;
-- 130 / 143: stopped by Ctrl-C / SIGTERM; the run in progress is marked KILLED (the
-  message says so, or that the store could not be told).
+Exit statuses, for schedulers and CI: :class:`.common.ExitStatus`, listed by ``--help``
+(Ctrl-C and SIGTERM exit 130 and 143, and mark the run in progress KILLED).
 """
 
 from __future__ import annotations

@@ -21,7 +21,11 @@ AddCommand = Callable[[str, str, str], argparse.ArgumentParser]
 
 
 class ExitStatus(IntEnum):
-    """The command line's exit statuses (see the package docstring of :mod:`.`)."""
+    """The command line's exit statuses, for schedulers and CI; ``--help`` lists them.
+
+    ``make`` turns any failure into its own status 2: call ``python -m <package>`` where the
+    status matters.
+    """
 
     OK = 0
     ERROR = 1
@@ -29,7 +33,23 @@ class ExitStatus(IntEnum):
     NOT_PROMOTED = 3
     RETRAIN = 4
     NOT_REPRODUCED = 5
+    BELOW_FLOOR = 6
+    RETRAINED = 7
     STORE_UNAVAILABLE = 75  # sysexits' EX_TEMPFAIL: a scheduler may try again later
+
+
+# What each status means, as `--help` prints it. 130 / 143 are the signals' own.
+MEANINGS = {
+    ExitStatus.OK: "done (retrain: nothing to do)",
+    ExitStatus.ERROR: "unexpected error (a traceback is printed)",
+    ExitStatus.REFUSED: "bad input or refused (one error: line says why)",
+    ExitStatus.NOT_PROMOTED: "promote, retrain: the challenger lost, the champion stays",
+    ExitStatus.RETRAIN: "monitor: retraining recommended",
+    ExitStatus.NOT_REPRODUCED: "reproduce: a metric came out different",
+    ExitStatus.BELOW_FLOOR: "promote, retrain: the challenger is below a floor",
+    ExitStatus.RETRAINED: "retrain: retrained, and the new model is the champion",
+    ExitStatus.STORE_UNAVAILABLE: "the tracking store did not answer in time: try later",
+}
 
 
 ITEMS_HELP = (

@@ -18,7 +18,13 @@ SERVE_PORT = 5001  # next to the MLflow UI's 5000, so both can run at once
 
 def add_commands(add: AddCommand) -> None:
     """Add the lifecycle commands to the command line."""
-    for define in (_define_promote, _define_predict, _define_serve, _define_monitor):
+    for define in (
+        _define_promote,
+        _define_predict,
+        _define_serve,
+        _define_monitor,
+        _define_retrain,
+    ):
         define(add)
 
 
@@ -28,7 +34,8 @@ def _define_promote(add: AddCommand) -> None:
         "make the candidate the champion if it beats the champion on the same rows",
         "Score the challenger (the 'candidate', or --version) and the 'champion' on the "
         "config's held-out rows and move 'champion' to the challenger if it is better by the "
-        "config's promotion.margin. Exit status 3 when the challenger lost.",
+        "config's promotion.margin. Exit status 3 when the challenger lost, 6 when it is "
+        "below a floor (promotion.minimum).",
     )
     add_config_items(parser)
     parser.add_argument("--version", help="the challenger's version (default: the candidate)")
@@ -102,8 +109,26 @@ def _define_monitor(add: AddCommand) -> None:
     parser.set_defaults(handler=monitor)
 
 
+def _define_retrain(add: AddCommand) -> None:
+    parser = add(
+        "retrain",
+        "monitor a batch; retrain and promote if it calls for it (the nightly loop)",
+        "Monitor a batch against the champion; if retraining is recommended (or --always), "
+        "train on the config's current data and promote the new version if it beats the "
+        "champion. Exit status 0: nothing to do; 7: retrained and promoted; 3: retrained, "
+        "the champion kept; 6: retrained, below a floor.",
+    )
+    parser.add_argument("input", type=Path, help="the CSV or Parquet batch to monitor")
+    add_config_items(parser)
+    parser.add_argument(
+        "--always", action="store_true", help="retrain even if monitoring finds nothing"
+    )
+    add_trust_pickle(parser)
+    parser.set_defaults(handler=retrain)
+
+
 def promote(args: argparse.Namespace) -> int:
-    """Promote the candidate if it wins; exit 3 if it lost."""
+    """Promote the candidate if it wins; exit 3 if it lost, 6 if it is below a floor."""
     from ..workflows.promote import promote
 
     decision = promote(
@@ -114,13 +139,16 @@ def promote(args: argparse.Namespace) -> int:
     )
     if decision.run is not None:
         report(decision.run.run_id, decision.run.url, decision.run.tracking_uri)
+    if decision.rows:
+        print(f"  Scored on: {decision.rows}")
     if decision.promoted:
         print(f"  Promoted: version {decision.challenger} is the '{CHAMPION_ALIAS}'.")
         print(f"  Why: {decision.reason}")
         return ExitStatus.OK
-    print(f"  Not promoted: version {decision.champion} stays the '{CHAMPION_ALIAS}'.")
+    kept = f"version {decision.champion} stays" if decision.champion else "no version is"
+    print(f"  Not promoted: {kept} the '{CHAMPION_ALIAS}'.")
     print(f"  Why: {decision.reason}")
-    return ExitStatus.NOT_PROMOTED
+    return ExitStatus.BELOW_FLOOR if decision.below_floor else ExitStatus.NOT_PROMOTED
 
 
 def predict(args: argparse.Namespace) -> int:
@@ -177,3 +205,22 @@ def monitor(args: argparse.Namespace) -> int:
     for reason in result.reasons:
         print(f"    - {reason}")
     return ExitStatus.RETRAIN if result.retrain else ExitStatus.OK
+
+
+def retrain(args: argparse.Namespace) -> int:
+    """Run the loop once; the exit status says what it did (see the command's help)."""
+    from ..workflows import retrain as retraining
+
+    story = retraining.retrain(config_of(args), args.input, always=args.always)
+    if story.run is not None:
+        report(story.run.run_id, story.run.url, story.run.tracking_uri)
+    for number, line in enumerate(story.lines, start=1):
+        print(f"  {number}. {line}")
+    status = {
+        retraining.NOTHING_TO_DO: ExitStatus.OK,
+        retraining.PROMOTED: ExitStatus.RETRAINED,
+        retraining.KEPT: ExitStatus.NOT_PROMOTED,
+        retraining.BELOW_FLOOR: ExitStatus.BELOW_FLOOR,
+    }[story.outcome]
+    print(f"  Outcome: {story.outcome.replace('_', ' ')} (exit status {int(status)})")
+    return status

@@ -1,9 +1,9 @@
 """The command line's arguments: one sub-command per workflow or operation.
 
 The commands are defined by group, each beside what it does: :mod:`.experiments` (train,
-sweep, evaluate, compare, reproduce), :mod:`.lifecycle` (promote, predict, serve, monitor)
-and :mod:`.operations` (ui, keygen, server, add-user, close-stale). Only the standard
-library and light modules are imported, so that ``--help`` answers at once.
+sweep, evaluate, compare, reproduce), :mod:`.lifecycle` (promote, predict, serve, monitor,
+retrain) and :mod:`.operations` (ui, keygen, server, add-user, close-stale). Only the
+standard library and light modules are imported, so that ``--help`` answers at once.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import argparse
 
 from ..tracking.store import UI_PORT
 from . import experiments, lifecycle, operations
-from .common import PROG
+from .common import MEANINGS, PROG
 from .lifecycle import SERVE_PORT
 
 EXAMPLES = f"""\
@@ -26,16 +26,13 @@ examples:
   {PROG} predict data/raw/new.csv --keep id  # the champion's predictions, to a file
   {PROG} serve                               # REST API of the champion on 127.0.0.1:{SERVE_PORT}
   {PROG} monitor data/raw/new_labelled.csv   # drift and performance: retrain or not
+  {PROG} retrain data/raw/new_labelled.csv   # monitor, then train and promote if needed
   {PROG} compare --plot                      # leaderboard, per set of held-out rows
   {PROG} reproduce RUN_ID                    # train a run again, compare every metric
   {PROG} keygen                              # your model signing key (make install runs it)
   {PROG} ui                                  # http://127.0.0.1:{UI_PORT}
   {PROG} server                              # the team's secured tracking server
 
-exit statuses: 0 done, 1 unexpected error, 2 bad input or refused,
-  3 promote: the challenger lost, 4 monitor: retraining recommended,
-  5 reproduce: a metric came out different, 75: the tracking store did not answer,
-  130 / 143: stopped by Ctrl-C / SIGTERM (the run is marked KILLED)
 """
 VERBOSE_HELP = (
     "also show the libraries' log lines and known warnings (MLflow's INFO lines, the UI "
@@ -44,12 +41,18 @@ VERBOSE_HELP = (
 GROUPS = (experiments, lifecycle, operations)
 
 
+def _statuses() -> str:
+    lines = [f"  {int(status):>3}  {meaning}" for status, meaning in MEANINGS.items()]
+    signals = "  130 / 143: stopped by Ctrl-C / SIGTERM (the run is marked KILLED)"
+    return "\n".join(["exit statuses:", *lines, signals])
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the command line; each command sets its ``handler``."""
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Train, promote, predict, serve and monitor this project's models.",
-        epilog=EXAMPLES,
+        epilog=f"{EXAMPLES}\n{_statuses()}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)

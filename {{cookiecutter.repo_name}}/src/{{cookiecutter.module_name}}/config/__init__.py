@@ -8,8 +8,8 @@ A config names the building blocks of one experiment and how its data is split::
     model: {type: sklearn, estimator: sklearn.linear_model.LogisticRegression, params: {C: 1.0}}
     evaluator: classification            # shorthand for {type: classification}
     seed: 42                             # the one seed: split, model, anything random
-    split: {test_size: 0.2, stratify: true}
-    promotion: {metric: roc_auc, margin: 0.002}   # optional: how `promote` decides
+    split: {method: hash, test_size: 0.2}  # hash: rows keep their side as data grows
+    promotion: {metric: roc_auc, margin: 0.002, minimum: {roc_auc: 0.8}}  # `promote`
     monitor: {alpha: 0.05, max_metric_drop: 0.05}  # optional: when `monitor` says retrain
     sweep: {params: {model.params.C: {type: float, low: 0.01, high: 10, log: true}}}
 
@@ -33,6 +33,7 @@ from .files import (
     dump_yaml,
     load_config,
     parse_config,
+    parse_logged_config,
     parse_yaml,
     resolve_config_path,
     set_dotted,
@@ -40,6 +41,7 @@ from .files import (
 )
 from .schema import (
     DEFAULT_SEED,
+    SPLIT_METHODS,
     BlockSpec,
     ExperimentConfig,
     MonitorSpec,
@@ -51,6 +53,7 @@ from .search_space import SWEEP_EXAMPLE, SearchRange, SweepSpec
 
 __all__ = [
     "DEFAULT_SEED",
+    "SPLIT_METHODS",
     "SWEEP_EXAMPLE",
     "BlockSpec",
     "ConfigError",
@@ -66,6 +69,7 @@ __all__ = [
     "flatten",
     "load_config",
     "parse_config",
+    "parse_logged_config",
     "parse_yaml",
     "resolve_config_path",
     "set_dotted",

@@ -96,6 +96,26 @@ def choice(*values: object, optional: bool = False) -> dict[str, Rule]:
     }
 
 
+def names(*, optional: bool = False) -> dict[str, Rule]:
+    """A field that is a non-empty list of names (column names...), or null if ``optional``."""
+
+    def all_names(value: list) -> bool:
+        return bool(value) and all(isinstance(item, str) and item.strip() for item in value)
+
+    return {RULE: Rule((list,), "a list of names", optional=optional, test=all_names)}
+
+
+def numbers_by_name() -> dict[str, Rule]:
+    """A field that maps names to numbers, e.g. ``{roc_auc: 0.8}``."""
+
+    def named_numbers(value: dict) -> bool:
+        return all(
+            isinstance(key, str) and type(number) in (int, float) for key, number in value.items()
+        )
+
+    return {RULE: Rule((dict,), "a mapping of metric names to numbers", test=named_numbers)}
+
+
 def check(name: str, value: object, rule: Rule) -> None:
     """Refuse a value its rule does not accept, naming the key and what it accepts."""
     if not rule.accepts(value):

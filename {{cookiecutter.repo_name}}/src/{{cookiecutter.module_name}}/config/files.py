@@ -70,12 +70,29 @@ def parse_config(
     text: str, overrides: Iterable[str] = (), source: Path | None = None
 ) -> ExperimentConfig:
     """Build a config from YAML text, e.g. the ``config.yaml`` a run logged, and overrides."""
-    raw = parse_yaml(text, source or "A config") or {}
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{source or 'A config'} must hold a YAML mapping, not {raw!r}")
+    raw = _mapping(text, source or "A config")
     for override in overrides:
         apply_override(raw, override)
     return ExperimentConfig.from_dict(raw, source=source)
+
+
+def parse_logged_config(text: str) -> ExperimentConfig:
+    """Build the config a run logged (its ``config.yaml``), as that run used it.
+
+    A logged config states every value, defaults included; one without ``split.method`` was
+    logged before the hash split existed, when every split was the seeded shuffle.
+    """
+    raw = _mapping(text, "A logged config")
+    if isinstance(raw.setdefault("split", {}), dict):
+        raw["split"].setdefault("method", "random")
+    return ExperimentConfig.from_dict(raw)
+
+
+def _mapping(text: str, source: object) -> dict[str, Any]:
+    raw = parse_yaml(text, source) or {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source} must hold a YAML mapping, not {raw!r}")
+    return raw
 
 
 def apply_override(raw: dict[str, Any], override: str) -> None:

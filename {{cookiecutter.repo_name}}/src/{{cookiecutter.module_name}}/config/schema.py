@@ -19,9 +19,12 @@ from .checks import (
     ConfigError,
     Rule,
     check,
+    choice,
     flag,
     integer,
+    names,
     number,
+    numbers_by_name,
     parse_section,
     reject_unknown_keys,
     text,
@@ -70,16 +73,26 @@ def _fraction_or_count(value: float) -> bool:
     return value >= 1
 
 
+SPLIT_METHODS = ("hash", "random")
+
+
 @dataclass(frozen=True)
 class SplitSpec:
     """How the held-out evaluation rows are drawn; the same seed always draws the same rows.
 
     Attributes:
-        test_size: Fraction of rows held out for evaluation (or a number of rows if >= 1).
+        method: ``hash`` (default): a row's side comes from a hash of its key salted with the
+            seed, so rows stay on their side as data grows; ``random``: scikit-learn's seeded
+            shuffle (configs logged before ``method`` existed read back as ``random``).
+        test_size: Fraction of rows held out for evaluation (``random`` also takes a number
+            of rows, >= 1).
         seed: Random seed of the split (default: the config's ``seed``).
-        stratify: Keep the class proportions in both parts (classification only).
+        stratify: ``random`` only: keep the class proportions in both parts. The hash split
+            holds out each class at ``test_size`` up to sampling noise by itself.
+        key: Columns that identify a row, e.g. ``[customer_id]``; None: the row's features.
     """
 
+    method: str = field(default="hash", metadata=choice(*SPLIT_METHODS))
     test_size: float = field(
         default=0.2,
         metadata={
@@ -90,6 +103,24 @@ class SplitSpec:
     )
     seed: int = field(default=DEFAULT_SEED, metadata=integer())
     stratify: bool = field(default=False, metadata=flag())
+    key: list[str] | None = field(default=None, metadata=names(optional=True))
+
+    def __post_init__(self) -> None:
+        """Refuse what the hash split cannot do, saying what to do instead."""
+        if self.method != "hash":
+            return
+        if not isinstance(self.test_size, float):
+            raise ConfigError(
+                f"split.test_size must be a fraction with split.method hash, got "
+                f"{self.test_size!r}: a row count would move rows across as the data grows "
+                "(or set split.method: random)"
+            )
+        if self.stratify:
+            raise ConfigError(
+                "split.stratify applies to split.method random: the hash split holds out each "
+                "class at test_size by itself (docs/lifecycle.md, 'When the data grows'). "
+                "Remove split.stratify, or set split.method: random"
+            )
 
 
 @dataclass(frozen=True)
@@ -105,6 +136,10 @@ class PromotionSpec:
             difference to exclude zero.
         confidence: Level of that interval.
         resamples: Number of paired bootstrap resamples.
+        minimum: Floors, e.g. ``{roc_auc: 0.8}``: a challenger worse than any of them is never
+            promoted, even without a champion (for a lower-is-better metric, a ceiling).
+        min_rows: When the models were trained on other data, the fewest rows neither model
+            trained on that a comparison needs.
     """
 
     metric: str | None = field(default=None, metadata=text(optional=True))
@@ -115,6 +150,8 @@ class PromotionSpec:
     require_significant: bool = field(default=False, metadata=flag())
     confidence: float = field(default=0.95, metadata=number(low=0.5, high=1.0, open_high=True))
     resamples: int = field(default=1000, metadata=integer(low=100))
+    minimum: dict[str, float] = field(default_factory=dict, metadata=numbers_by_name())
+    min_rows: int = field(default=30, metadata=integer(low=1))
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from functools import cached_property
 
 import pandas as pd
+
+from ..config import ConfigError
 
 
 class Dataset(ABC):
@@ -79,6 +82,26 @@ class Dataset(ABC):
     def version(self) -> str:
         """A digest of the content (values, index, column names and types)."""
         return content_digest(self.features, self.target)
+
+    def row_keys(self, columns: Sequence[str]) -> pd.DataFrame:
+        """Return the columns that identify each row (a config's ``split.key``), row by row.
+
+        They are looked up among the features and the target; a dataset whose id columns are
+        not features overrides this to find them where it keeps them.
+
+        Raises:
+            ConfigError: A column the dataset does not have.
+        """
+        return self._key_columns(pd.concat([self.features, self.target], axis=1), columns)
+
+    def _key_columns(self, table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+        missing = [column for column in columns if column not in table.columns]
+        if missing:
+            raise ConfigError(
+                f"split.key names column(s) {missing} that dataset {self.name!r} does not "
+                f"have; its columns: {[str(column) for column in table.columns]}"
+            )
+        return table[list(columns)]
 
     def __len__(self) -> int:
         """Return the number of samples."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -37,6 +38,7 @@ class TabularFileDataset(Dataset):
         self.feature_columns = features
         self.name = name or Path(path).stem
         self.source = Path(path).as_posix()
+        self._other_columns: pd.DataFrame | None = None  # columns neither feature nor target
 
     @property
     def file(self) -> Path:
@@ -62,5 +64,13 @@ class TabularFileDataset(Dataset):
             )
         features = frame.drop(columns=self.target_column)
         if self.feature_columns is not None:
+            self._other_columns = features.drop(columns=self.feature_columns)
             features = features[self.feature_columns]
         return features, frame[self.target_column]
+
+    def row_keys(self, columns: Sequence[str]) -> pd.DataFrame:
+        """Return the key columns, from the features, the target or the file's other columns."""
+        tables = [self.features, self.target]  # reading them fills _other_columns
+        if self._other_columns is not None:
+            tables.append(self._other_columns)
+        return self._key_columns(pd.concat(tables, axis=1), columns)

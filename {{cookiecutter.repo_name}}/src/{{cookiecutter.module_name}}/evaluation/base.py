@@ -49,10 +49,13 @@ class Evaluator(ABC):
         key_metric: The metric that decides promotions unless the config names another.
         lower_is_better: Metrics for which smaller values are better (errors, losses); every
             other metric is taken as higher-is-better.
+        classifies: Whether the target is a set of labels: then a promotion records the labels
+            a champion trained on, and ``monitor`` flags labels it never saw.
     """
 
     key_metric: str | None = None
     lower_is_better: frozenset[str] = frozenset()
+    classifies: bool = False
 
     def higher_is_better(self, metric: str) -> bool:
         """Return whether a larger value of ``metric`` means a better model."""

@@ -250,6 +250,7 @@ class ClassificationEvaluator(Evaluator):
     """
 
     key_metric = "roc_auc"
+    classifies = True
     lower_is_better = frozenset({"log_loss"})
 
     def __init__(

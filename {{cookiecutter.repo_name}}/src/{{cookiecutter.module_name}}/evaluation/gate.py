@@ -1,16 +1,20 @@
 """The promotion gate: does a challenger replace the champion? Plain rules, no MLflow.
 
 ``promote`` scores both models on the same rows and asks :func:`decide`: the challenger must
-be better by at least the config's margin, and, if required, significantly so.
+be better by at least the config's margin, and, if required, significantly so. Whatever the
+comparison says, and even when there is no champion or the promotion is forced, a challenger
+below one of the config's floors (``promotion.minimum``) is not promoted (:func:`floors`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..config import PromotionSpec
+    from .base import Evaluator
     from .comparison import MetricComparison
 
 
@@ -21,10 +25,12 @@ class Verdict:
     Attributes:
         promoted: Whether the challenger passes.
         reason: One sentence, with the values it rests on.
+        below_floor: The floors the challenger failed, one phrase each (empty: none).
     """
 
     promoted: bool
     reason: str
+    below_floor: tuple[str, ...] = ()
 
 
 NO_CHAMPION = Verdict(True, "no champion yet: the challenger becomes the champion")
@@ -48,3 +54,36 @@ def decide(comparison: MetricComparison, rule: PromotionSpec) -> Verdict:
 def forced(verdict: Verdict, who: str, reason: str) -> Verdict:
     """Promote whatever the comparison said, saying who forced it, why, and what it said."""
     return Verdict(True, f"forced by {who} ({reason}); the comparison said: {verdict.reason}")
+
+
+def below_floors(
+    metrics: Mapping[str, float], minimum: Mapping[str, float], evaluator: Evaluator
+) -> list[str]:
+    """Return the floors the metrics fail, e.g. ``roc_auc 0.7100 below the floor 0.8``.
+
+    A floor of a lower-is-better metric (``rmse: 30``) is a ceiling. A floor on a metric the
+    evaluator did not compute on these rows fails: nothing shows the model clears it.
+    """
+    failed = []
+    for metric, floor in minimum.items():
+        if metric not in metrics:
+            failed.append(f"{metric} not computed (computed: {', '.join(sorted(metrics))})")
+            continue
+        higher = evaluator.higher_is_better(metric)
+        value = metrics[metric]
+        if value < floor if higher else value > floor:
+            limit = "below the floor" if higher else "above the ceiling"
+            failed.append(f"{metric} {value:.4f} {limit} {floor}")
+    return failed
+
+
+def floors(verdict: Verdict, failed: Sequence[str]) -> Verdict:
+    """Hold back a challenger that failed a floor, whatever the verdict (forced or not)."""
+    if not failed:
+        return verdict
+    return Verdict(
+        False,
+        f"below the config's floor (promotion.minimum): {'; '.join(failed)}; "
+        f"the comparison said: {verdict.reason}",
+        tuple(failed),
+    )

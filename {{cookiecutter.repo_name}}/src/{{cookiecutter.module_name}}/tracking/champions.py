@@ -1,7 +1,8 @@
 """The champion: its baseline, moving the alias to a challenger, and undoing a move cut short.
 
 On promotion the challenger's metrics on the promotion rows are stored on its version as
-its *baseline*, tags ``baseline.<metric>``, which ``monitor`` compares new data against; then
+its *baseline*, tags ``baseline.<metric>`` (and a classifier's training labels,
+``baseline_labels``), which ``monitor`` compares new data against; then
 the ``champion`` alias moves to it. If the promotion is interrupted on the way, what had
 changed is put back (:func:`promotion`).
 """
@@ -9,8 +10,9 @@ changed is put back (:func:`promotion`).
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -27,23 +29,29 @@ logger = logging.getLogger(__name__)
 
 
 BASELINE_PREFIX = "baseline."
-
-
 BASELINE_DIGEST_TAG = "baseline_rows_digest"
-
-
 BASELINE_RUN_TAG = "baseline_run_id"
+BASELINE_LABELS_TAG = "baseline_labels"  # a JSON list: the labels the champion trained on
 
 
 def record_baseline(
-    version: ModelVersion, metrics: Mapping[str, float], rows_digest: str, run_id: str
+    version: ModelVersion,
+    metrics: Mapping[str, float],
+    rows_digest: str,
+    run_id: str,
+    labels: Sequence[str] | None = None,
 ) -> None:
-    """Store a version's metrics on given rows as tags, for monitoring to compare against."""
+    """Store a version's metrics on given rows (and a classifier's training labels) as tags.
+
+    ``monitor`` compares new data against them.
+    """
     import mlflow
 
     client = mlflow.MlflowClient()
     tags = {f"{BASELINE_PREFIX}{name}": repr(float(value)) for name, value in metrics.items()}
     tags |= {BASELINE_DIGEST_TAG: rows_digest, BASELINE_RUN_TAG: run_id}
+    if labels is not None:
+        tags[BASELINE_LABELS_TAG] = json.dumps(list(labels))
     name, number = version.name, version.version
     for key, value in tags.items():
         retried(lambda k=key, v=value: client.set_model_version_tag(name, number, k, v))
@@ -126,7 +134,11 @@ def drop_baseline_of(name: str, number: str, run_id: str) -> None:
 
 
 def _baseline_tag(key: str) -> bool:
-    return key.startswith(BASELINE_PREFIX) or key in (BASELINE_DIGEST_TAG, BASELINE_RUN_TAG)
+    return key.startswith(BASELINE_PREFIX) or key in (
+        BASELINE_DIGEST_TAG,
+        BASELINE_RUN_TAG,
+        BASELINE_LABELS_TAG,
+    )
 
 
 def baseline(version: ModelVersion) -> dict[str, float]:
@@ -136,3 +148,9 @@ def baseline(version: ModelVersion) -> dict[str, float]:
         for key, value in (version.tags or {}).items()
         if key.startswith(BASELINE_PREFIX)
     }
+
+
+def baseline_labels(version: ModelVersion) -> list[str] | None:
+    """Return the labels a champion trained on, recorded at promotion (None: not recorded)."""
+    recorded = (version.tags or {}).get(BASELINE_LABELS_TAG)
+    return None if recorded is None else [str(label) for label in json.loads(recorded)]

@@ -1,4 +1,4 @@
-"""What the deciding workflows record: a promotion's grounds, a prediction, a reproduction.
+"""The records of the deciding runs: promotion, monitoring, prediction, reproduction, retrain.
 
 Each record is written on the workflow's own run, in one place per kind of run, with the
 helpers of :mod:`.recording`.
@@ -60,7 +60,9 @@ def record_promotion(
     objective: Objective,
     rule: PromotionSpec,
     rows_digest: str,
+    rows_origin: Mapping[str, object],
     reason: str,
+    below_floor: Sequence[str],
     mismatches: Sequence[str],
     comparison: MetricComparison | None,
     forced: tuple[str, str] | None,
@@ -73,7 +75,10 @@ def record_promotion(
         objective: The deciding metric and its direction.
         rule: The config's promotion rule.
         rows_digest: The digest of the rows both models were scored on.
+        rows_origin: How those rows were chosen and how many come from where
+            (``rows.selection``, ``rows.compared``, ``rows.new_since_champion``...).
         reason: The decision's reason, with the values it rests on.
+        below_floor: The floors (``promotion.minimum``) the challenger failed.
         mismatches: Models trained with other held-out rows, compared all the same.
         comparison: The challenger against the champion (None without a champion).
         forced: Who forced the promotion, and why (None: not forced).
@@ -87,8 +92,13 @@ def record_promotion(
         "margin": rule.margin,
         "require_significant": rule.require_significant,
         "rows_digest": rows_digest,
+        **{f"minimum.{metric}": floor for metric, floor in rule.minimum.items()},
+        "min_rows": rule.min_rows,
+        **rows_origin,
     }
     tags = {"reason": reason, "allow_other_rows": str(bool(mismatches)).lower()}
+    if below_floor:
+        tags["below_floor"] = "; ".join(below_floor)
     if mismatches:
         tags["rows_mismatch"] = "; ".join(mismatches)
     if forced is not None:
@@ -150,3 +160,17 @@ def record_prediction(
         tags={"output": str(output.resolve())},
     )
     log_values({"rows": rows, "rows_per_second": rows / max(seconds, 1e-9)})
+
+
+def record_retrain(
+    outcome: str, story: Sequence[str], batch: Path, step_runs: Mapping[str, str]
+) -> None:
+    """Record a retrain run: its outcome, its story, and the run of each step it took."""
+    log_decision(
+        params={"batch": str(batch)},
+        tags={
+            DECISION_TAG: outcome,
+            "story": "\n".join(story)[:5000],
+            **{f"retrain.{step}_run": run_id for step, run_id in step_runs.items()},
+        },
+    )

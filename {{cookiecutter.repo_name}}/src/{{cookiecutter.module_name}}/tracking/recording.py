@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import provenance
 from ..paths import PROJECT_ROOT
-from . import run_configs
+from . import run_configs, run_lineage
 from .environment import quiet_dataset_warnings
 from .retries import retried
 from .runs import DECISION_TAG
@@ -64,11 +64,12 @@ def log_config(config: ExperimentConfig, dataset: Dataset, split: Split) -> None
 def record_training_setup(
     config: ExperimentConfig, dataset: Dataset, split: Split, model: Model
 ) -> MlflowDataset:
-    """Record what a training starts from: its config, data, model settings and code.
+    """Record what a training starts from: its config, data and rows, model settings, code.
 
     Returns the held-out rows as an MLflow dataset, to link the metrics to them.
     """
     log_config(config, dataset, split)
+    run_lineage.log_lineage(split)
     log_hyperparameters(model)
     log_provenance()
     held_out = rows_input(dataset, split.test_features, split.test_target)

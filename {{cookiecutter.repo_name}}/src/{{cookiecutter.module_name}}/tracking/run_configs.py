@@ -51,7 +51,7 @@ def run_config(run_id: str) -> ExperimentConfig:
     from mlflow.exceptions import MlflowException
 
     from ..blocks import untrusted_import_paths
-    from ..config import parse_config
+    from ..config import parse_logged_config
 
     what = f"The config of run {run_id}"
     with tempfile.TemporaryDirectory(prefix="config-") as folder:
@@ -70,7 +70,7 @@ def run_config(run_id: str) -> ExperimentConfig:
             signed = True
         except signatures.UnsignedModelError:
             signed = False
-        config = parse_config(path.read_text(encoding="utf-8"))
+        config = parse_logged_config(path.read_text(encoding="utf-8"))
     if not signed and (untrusted := untrusted_import_paths(config)):
         raise signatures.UntrustedModelError(
             f"{what} is not signed by a trusted signer and names code outside this project and "

@@ -246,6 +246,8 @@ class Study:
         figures: dict[str, Figure] = {}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ExperimentalWarning)
+            # Trials that all scored alike: the figure shows equal importances, as it says.
+            warnings.filterwarnings("ignore", "Target and region quantiles", UserWarning)
             if finished >= 1:
                 figures["optimization_history"] = plots.plot_optimization_history(
                     self._study

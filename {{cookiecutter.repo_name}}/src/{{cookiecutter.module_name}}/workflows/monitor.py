@@ -1,10 +1,11 @@
 """Monitor: has new data drifted from the champion's training data, and has it got worse?
 
-The reference is the champion's own training rows, rebuilt from the config its training
-run logged and checked against the digest that run recorded. When the batch has the target
-column, the champion is scored on it and compared with the baseline stored at promotion.
-The decision is ``retrain`` if any feature drifted or the deciding metric fell by more
-than the config's ``monitor.max_metric_drop``; otherwise ``ok``.
+The reference is the champion's own training rows: the rows of its dataset, as the config its
+training run logged builds it today, that its row lineage says it trained on (so the data may
+have grown since). When the batch has the target column, the champion is scored on it and
+compared with the baseline stored at promotion. The decision is ``retrain`` if any feature
+drifted (new categories included), the batch holds labels the champion never trained on, or
+the deciding metric fell by more than the config's ``monitor.max_metric_drop``; else ``ok``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from .. import blocks, tables
-from ..datasets import content_digest
+from ..datasets import content_digest, dataset_fingerprints
+from ..datasets.labels import label_text, labels_of
 from ..drift import DriftReport, FeatureDrift, detect_drift, drift_figure
 from ..evaluation import deciding_metric
 from ..evaluation.figures import metrics_side_by_side
@@ -28,6 +31,7 @@ from ..tracking import (
     recording,
     registry,
     run_configs,
+    run_lineage,
     runs,
 )
 from . import steps
@@ -37,6 +41,7 @@ if TYPE_CHECKING:
 
     from ..config import ExperimentConfig
     from ..evaluation import Evaluator
+    from ..models import Model
     from ..tracking.registry import ModelVersion
 
 logger = logging.getLogger(__name__)
@@ -53,9 +58,12 @@ class MonitorReport:
         retrain: Whether retraining is recommended.
         reasons: Why, one sentence each (or why not).
         drift: The per-feature drift tests.
-        metrics: The champion's metrics on the batch (empty without a target column).
+        metrics: The champion's metrics on the batch's labelled rows (empty without a target
+            column).
         baseline: The champion's baseline metrics, recorded at promotion.
         run: The monitor run.
+        left_out: Rows of the batch left out of the metrics: no label, or a label the
+            champion never trained on.
     """
 
     retrain: bool
@@ -64,6 +72,7 @@ class MonitorReport:
     metrics: dict[str, float] = field(default_factory=dict)
     baseline: dict[str, float] = field(default_factory=dict)
     run: steps.RunSummary | None = None
+    left_out: int = 0
 
     def to_dict(self) -> dict[str, object]:
         """Return the report as plain data (it is logged as JSON)."""
@@ -71,6 +80,7 @@ class MonitorReport:
             "decision": "retrain" if self.retrain else "ok",
             "reasons": self.reasons,
             "metrics": self.metrics,
+            "rows_left_out_of_metrics": self.left_out,
             "baseline": self.baseline,
             "drift": self.drift.to_dict(),
         }
@@ -100,7 +110,8 @@ def monitor(config: ExperimentConfig, batch_path: Path) -> MonitorReport:
 
     progress.step("Loading champion version %s and rebuilding its training rows", champion.version)
     stored = model_store.load(registry.version_uri(champion), trust_unsigned=config.trust_pickle)
-    reference, target_name, evaluator = _training_rows(champion)
+    training = _training_rows(champion)
+    reference, evaluator = training.features, training.evaluator
     batch = tables.read_table(batch_path)
     _check_batch(batch, reference, batch_path)
 
@@ -114,15 +125,22 @@ def monitor(config: ExperimentConfig, batch_path: Path) -> MonitorReport:
     )
     reasons = [_drift_reason(feature) for feature in drift.drifted]
     baseline = champions.baseline(champion)
+    target_name = str(training.target.name)
     metrics: dict[str, float] = {}
+    left_out = 0
     if target_name in batch.columns:
-        progress.step("Scoring the champion on the %d labelled rows", len(batch))
-        predictions = steps.score(stored.model, batch[reference.columns])
-        metrics = steps.evaluate(evaluator, batch[target_name], predictions).metrics
+        known = champions.baseline_labels(champion) or labels_of(training.target)
+        scored, label_reasons = _scorable_rows(batch, target_name, evaluator, known)
+        left_out = len(batch) - len(scored)
+        progress.step("Scoring the champion on %d labelled rows", len(scored))
+        metrics, score_reasons = _score(stored.model, evaluator, scored, training)
+        reasons += label_reasons + score_reasons
         reasons += _performance_reasons(config, evaluator, metrics, baseline)
     else:
         progress.step("No %r column in the batch: performance is not checked", target_name)
-    report = MonitorReport(bool(reasons), reasons or [HOLDS], drift, metrics, baseline)
+    report = MonitorReport(
+        bool(reasons), reasons or [HOLDS], drift, metrics, baseline, left_out=left_out
+    )
 
     progress.step("Recording the report")
     digest, _ = tables.file_digest(batch_path)
@@ -144,27 +162,97 @@ def monitor(config: ExperimentConfig, batch_path: Path) -> MonitorReport:
 
 
 def _drift_reason(feature: FeatureDrift) -> str:
+    if feature.unseen:
+        shown = ", ".join(repr(category) for category in feature.unseen[:10])
+        more = f" and {len(feature.unseen) - 10} more" if len(feature.unseen) > 10 else ""
+        return f"feature {feature.feature!r} has categories never seen in training: {shown}{more}"
     return (
         f"feature {feature.feature!r} drifted ({feature.test} effect {feature.effect:.3f}, "
         f"adjusted p {feature.adjusted_p_value:.2g})"
     )
 
 
-def _training_rows(champion: ModelVersion) -> tuple[pd.DataFrame, str, Evaluator]:
-    """Rebuild the champion's training features; return them, the target name, the evaluator."""
+@dataclass(frozen=True)
+class TrainingRows:
+    """The champion's training rows as its dataset gives them today, and its evaluator."""
+
+    features: pd.DataFrame
+    target: pd.Series
+    evaluator: Evaluator
+
+
+def _training_rows(champion: ModelVersion) -> TrainingRows:
+    """Rebuild the rows the champion trained on, from its logged config and its lineage."""
     training_run = registry.training_run(champion)
-    config = run_configs.run_config(training_run.info.run_id)
+    run_id = training_run.info.run_id
+    config = run_configs.run_config(run_id)
     dataset = blocks.build_dataset(config.dataset)
-    split = steps.held_out(config, dataset)
-    logged = runs.input_digest(training_run, recording.TRAINING)
-    rebuilt = content_digest(split.train_features, split.train_target)
-    if logged != rebuilt:
-        raise steps.RefusedError(
-            f"The champion's training rows were {logged}, but its config now gives {rebuilt}: "
-            "the dataset changed since training, so it is not the reference any more"
-        )
     evaluator = blocks.build_evaluator(config.evaluator)
-    return split.train_features, str(split.train_target.name), evaluator
+    lineage = run_lineage.read_lineage(run_id)
+    if lineage is None:  # trained before lineage: its split must give the same rows again
+        split = steps.held_out(config, dataset)
+        logged = runs.input_digest(training_run, recording.TRAINING)
+        rebuilt = content_digest(split.train_features, split.train_target)
+        if logged != rebuilt:
+            raise steps.RefusedError(
+                f"The champion's training rows were {logged}, but its config now gives "
+                f"{rebuilt}: the dataset changed since training, and the champion was trained "
+                "before row lineage was recorded, so its training rows cannot be found again"
+            )
+        return TrainingRows(split.train_features, split.train_target, evaluator)
+    fingerprints = dataset_fingerprints(dataset, config.split.key)
+    trained = lineage.trained_on(fingerprints)
+    found = len(np.unique(fingerprints[trained]))
+    if found == 0:
+        raise steps.RefusedError(
+            f"None of the champion's {len(lineage.trained)} training rows is in dataset "
+            f"{dataset.name!r} any more: there is nothing to compare the batch with"
+        )
+    if found < len(lineage.trained):
+        logger.info(
+            "      %d of the champion's %d training rows are still in the dataset: the "
+            "reference is those",
+            found,
+            len(lineage.trained),
+        )
+    return TrainingRows(dataset.features[trained], dataset.target[trained], evaluator)
+
+
+def _scorable_rows(
+    batch: pd.DataFrame, target: str, evaluator: Evaluator, known: list[str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """The labelled rows the champion can be scored on, and why others are a reason to retrain.
+
+    Rows without a label are left out; so are, for a classifier, rows whose label it never
+    trained on: those name the new labels as a reason to retrain.
+    """
+    labelled = batch[batch[target].notna()]
+    if not evaluator.classifies:
+        return labelled, []
+    labels = labelled[target].map(label_text)
+    new = labels[~labels.isin(known)]
+    if new.empty:
+        return labelled, []
+    names = ", ".join(repr(label) for label in new.value_counts().index)
+    reason = (
+        f"{len(new)} row(s) have label(s) never seen in training: {names}; the metrics leave "
+        "them out"
+    )
+    return labelled[labels.isin(known)], [reason]
+
+
+def _score(
+    model: Model, evaluator: Evaluator, rows: pd.DataFrame, training: TrainingRows
+) -> tuple[dict[str, float], list[str]]:
+    """The champion's metrics on the labelled rows, or why it cannot be scored on them."""
+    if rows.empty:
+        return {}, []
+    try:
+        predictions = steps.score(model, rows[training.features.columns])
+    except ValueError as error:
+        return {}, [f"the champion could not score the batch: {error}"]
+    target = rows[str(training.target.name)]
+    return steps.evaluate(evaluator, target, predictions).metrics, []
 
 
 def _check_batch(batch: pd.DataFrame, reference: pd.DataFrame, path: Path) -> None:

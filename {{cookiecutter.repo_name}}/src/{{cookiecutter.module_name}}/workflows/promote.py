@@ -1,11 +1,11 @@
 """Promote: the candidate (challenger) replaces the champion only if it wins on the same rows.
 
-Both models are loaded, verified, and scored here, in the promotion run, on the config's
-held-out rows with the same evaluator: metrics stored by other runs are never compared. The
-comparison is refused when a model was trained with other rows held out (its training run's
-``evaluation`` input digest differs from these rows'), because it would then be scored on
-rows it has seen. Every decision, including a refusal to promote, is a ``promotion`` run of
-its own, and it says "promoted" only once the champion alias has moved.
+Both models are loaded, verified, and scored here, in the promotion run, on the same rows
+with the same evaluator: metrics stored by other runs are never compared. The rows are the
+config's held-out rows, or, when the data changed since a model was trained, those of them
+that neither model trained on (:mod:`.promotion_rows`). A challenger below one of the
+config's floors is never promoted. Every decision, including a refusal to promote, is a
+``promotion`` run of its own, and it says "promoted" only once the champion alias has moved.
 """
 
 from __future__ import annotations
@@ -17,22 +17,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import blocks
-from ..datasets import content_digest
 from ..evaluation import compare_on_same_rows, deciding_metric, gate
 from ..evaluation.figures import metrics_side_by_side
 from ..tracking import champions, decision_records, model_store, recording, registry, runs
 from . import steps
+from .promotion_rows import Rows, promotion_rows
 
 if TYPE_CHECKING:
     from ..config import ExperimentConfig
-    from ..datasets import Dataset, Split
     from ..evaluation import Evaluator, MetricComparison, Predictions
     from ..tracking.model_store import StoredModel
     from ..tracking.registry import ModelVersion
 
 logger = logging.getLogger(__name__)
 
-PROMOTED, KEPT = "promoted", "kept"
+PROMOTED, KEPT, BELOW_FLOOR = "promoted", "kept", "below_floor"
 
 
 @dataclass(frozen=True)
@@ -46,6 +45,9 @@ class Decision:
         champion: The previous champion's version number (None: there was none).
         comparison: The metric comparison (None without a previous champion).
         run: The promotion run.
+        below_floor: The floors (``promotion.minimum``) the challenger failed.
+        rows: Which rows both were scored on, e.g. ``148 held-out rows neither model trained
+            on (101 held out by both, 47 new since the champion)``.
     """
 
     promoted: bool
@@ -54,6 +56,8 @@ class Decision:
     champion: str | None
     comparison: MetricComparison | None = None
     run: steps.RunSummary | None = None
+    below_floor: tuple[str, ...] = ()
+    rows: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,27 +72,6 @@ class Contender:
     def number(self) -> str:
         """Its version number."""
         return str(self.version.version)
-
-
-@dataclass(frozen=True)
-class Rows:
-    """The rows both models are scored on.
-
-    Attributes:
-        dataset: The config's dataset.
-        split: Its split; the held-out part is scored.
-        digest: The held-out rows' content digest.
-        mismatches: Each model trained with other rows held out, one sentence each.
-    """
-
-    dataset: Dataset
-    split: Split
-    digest: str
-    mismatches: list[str]
-
-    def as_input(self) -> object:
-        """The held-out rows as an MLflow dataset input of the promotion run."""
-        return recording.rows_input(self.dataset, self.split.test_features, self.split.test_target)
 
 
 @dataclass(frozen=True)
@@ -138,7 +121,9 @@ def promote(
         if each is not None
     ]
     evaluator = blocks.build_evaluator(config.evaluator)
-    rows = _rows(config, contenders, allow_other_rows)
+    versions = {each.role: each.version for each in contenders}
+    rows = promotion_rows(config, versions, allow_other_rows)
+    logger.info("      scored on %s", rows.describe())
 
     uri, experiment_id = steps.open_experiment(config)
     with runs.tracked_run(experiment_id, "promotion", run_name=_run_name(contenders)) as run:
@@ -148,18 +133,22 @@ def promote(
         scores = {}
         for each in contenders:
             progress.step("Scoring %s version %s", each.role, each.number)
-            scores[each.role] = _score(each, evaluator, rows.split)
+            scores[each.role] = _score(each, evaluator, rows)
         comparison = _compare(scores, rows, evaluator, config) if len(scores) > 1 else None
         verdict = gate.decide(comparison, config.promotion) if comparison else gate.NO_CHAMPION
         if force_reason is not None:
             verdict = gate.forced(verdict, _who(), force_reason)
+        minimum = config.promotion.minimum
+        failed = gate.below_floors(scores["challenger"].metrics, minimum, evaluator)
+        verdict = gate.floors(verdict, failed)  # last: not even --force passes a floor
         progress.step("Decision: %s", "promote" if verdict.promoted else "keep the champion")
-        _record(config, contenders, rows, verdict, comparison, force_reason, allow_other_rows)
+        _record(config, contenders, rows, verdict, comparison, force_reason)
         recording.log_figure(_side_by_side(contenders, scores), "challenger_vs_champion")
         if verdict.promoted:
-            _move_champion(name, contenders, scores["challenger"], rows, run.info.run_id)
+            labels = rows.training_labels("challenger") if evaluator.classifies else None
+            _move_champion(name, contenders, scores["challenger"], rows, run.info.run_id, labels)
         else:
-            recording.log_outcome(KEPT)
+            recording.log_outcome(BELOW_FLOOR if verdict.below_floor else KEPT)
     summary = steps.RunSummary(
         run_id=run.info.run_id,
         experiment_id=experiment_id,
@@ -174,6 +163,8 @@ def promote(
         champion=contenders[1].number if len(contenders) > 1 else None,
         comparison=comparison,
         run=summary,
+        below_floor=verdict.below_floor,
+        rows=rows.describe(),
     )
 
 
@@ -216,35 +207,11 @@ def _contender(role: str, version: ModelVersion, config: ExperimentConfig) -> Co
     return Contender(role, version, stored)
 
 
-def _rows(config: ExperimentConfig, contenders: list[Contender], allow_other_rows: bool) -> Rows:
-    """Hold out the config's rows; refuse if a model was trained with other rows held out."""
-    dataset = blocks.build_dataset(config.dataset)
-    split = steps.held_out(config, dataset)
-    digest = content_digest(split.test_features, split.test_target)
-    mismatches = []
-    for each in contenders:
-        logged = runs.input_digest(registry.training_run(each.version), recording.EVALUATION)
-        if logged != digest:
-            mismatches.append(
-                f"the {each.role} (version {each.number}) held out rows {logged} in training"
-            )
-    if mismatches and not allow_other_rows:
-        raise steps.RefusedError(
-            f"Cannot compare on rows {digest}: {'; '.join(mismatches)}. Such a model has seen "
-            "some of these rows in training, so its score would be inflated. Train it again "
-            "with this config's split, or pass --allow-other-rows to compare anyway (recorded "
-            "on the promotion run)."
-        )
-    return Rows(dataset, split, digest, mismatches)
-
-
-def _score(contender: Contender, evaluator: Evaluator, split: Split) -> Scores:
-    """Score one model on the held-out rows and log its metrics under ``<role>.``."""
-    predictions = steps.score(contender.stored.model, split.test_features)
-    evaluation = steps.evaluate(evaluator, split.test_target, predictions)
-    recording.log_evaluation(
-        evaluation, split.test_target, predictions, prefix=f"{contender.role}."
-    )
+def _score(contender: Contender, evaluator: Evaluator, rows: Rows) -> Scores:
+    """Score one model on the rows and log its metrics under ``<role>.``."""
+    predictions = steps.score(contender.stored.model, rows.features)
+    evaluation = steps.evaluate(evaluator, rows.target, predictions)
+    recording.log_evaluation(evaluation, rows.target, predictions, prefix=f"{contender.role}.")
     return Scores(evaluation.metrics, predictions)
 
 
@@ -256,7 +223,7 @@ def _compare(
     return compare_on_same_rows(
         evaluator,
         objective.metric,
-        rows.split.test_target.to_numpy(),
+        rows.target.to_numpy(),
         scores["challenger"].predictions,
         scores["champion"].predictions,
         higher_is_better=objective.higher_is_better,
@@ -273,7 +240,6 @@ def _record(
     verdict: gate.Verdict,
     comparison: MetricComparison | None,
     force_reason: str | None,
-    allow_other_rows: bool,
 ) -> None:
     """Record what the decision rests on, and why it went this way."""
     decision_records.record_promotion(
@@ -282,17 +248,27 @@ def _record(
         objective=deciding_metric(config, blocks.build_evaluator(config.evaluator)),
         rule=config.promotion,
         rows_digest=rows.digest,
+        rows_origin={"rows.selection": rows.selection, **rows.origin},
         reason=verdict.reason,
-        mismatches=rows.mismatches if allow_other_rows else [],
+        below_floor=verdict.below_floor,
+        mismatches=rows.mismatches,
         comparison=comparison,
         forced=(_who(), force_reason) if force_reason is not None else None,
     )
 
 
 def _move_champion(
-    name: str, contenders: list[Contender], scores: Scores, rows: Rows, run_id: str
+    name: str,
+    contenders: list[Contender],
+    scores: Scores,
+    rows: Rows,
+    run_id: str,
+    labels: list[str] | None,
 ) -> None:
     """Give the challenger its baseline and the alias, then say "promoted" on the run.
+
+    The baseline is its metrics on the promotion rows and, for a classifier, the labels it
+    trained on (``monitor`` names labels it never saw).
 
     The run says "promoted" only once the baseline and the alias are in place; an
     interruption on the way puts back what had changed.
@@ -300,7 +276,7 @@ def _move_champion(
     challenger = contenders[0]
     previous = contenders[1].version if len(contenders) > 1 else None
     with champions.promotion(name, challenger.version, previous):
-        champions.record_baseline(challenger.version, scores.metrics, rows.digest, run_id)
+        champions.record_baseline(challenger.version, scores.metrics, rows.digest, run_id, labels)
         registry.set_alias(name, registry.CHAMPION_ALIAS, challenger.version)
         recording.log_outcome(PROMOTED)
 

@@ -126,16 +126,28 @@ def registered_name(config: ExperimentConfig) -> str:
 
 def held_out(config: ExperimentConfig, dataset: Dataset) -> Split:
     """Split the dataset as the config says; the same seed always holds out the same rows."""
-    split = split_dataset(
-        dataset, config.split.test_size, config.split.seed, stratify=config.split.stratify
-    )
+    spec = config.split
+    try:
+        split = split_dataset(
+            dataset,
+            spec.test_size,
+            spec.seed,
+            method=spec.method,
+            stratify=spec.stratify,
+            key=spec.key,
+        )
+    except ValueError as error:
+        if isinstance(error, RefusedError):
+            raise
+        raise RefusedError(str(error)) from None
     logger.info(
-        "      %d rows x %d features, version %s; %d held out (seed %d)",
+        "      %d rows x %d features, version %s; %d held out (%s split, seed %d)",
         len(dataset),
         dataset.features.shape[1],
         dataset.version,
         len(split.test_target),
-        config.split.seed,
+        spec.method,
+        spec.seed,
     )
     return split
 
