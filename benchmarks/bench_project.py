@@ -58,8 +58,9 @@ from {module}.datasets import split_dataset
 
 config = load_config()
 dataset = blocks.build_dataset(config.dataset)
+spec = config.split
 split = split_dataset(
-    dataset, config.split.test_size, config.split.seed, stratify=config.split.stratify
+    dataset, spec.test_size, spec.seed, method=spec.method, stratify=spec.stratify, key=spec.key
 )
 model = blocks.build_model(config.model).fit(split.train_features, split.train_target)
 evaluator = blocks.build_evaluator(config.evaluator)
@@ -225,8 +226,14 @@ def tracking_overhead(module: str, runs: int) -> dict[str, Any]:
         dataset = blocks.build_dataset(config.dataset)
         model = blocks.build_model(config.model)
         evaluator = blocks.build_evaluator(config.evaluator)
+        spec = config.split
         split = datasets.split_dataset(
-            dataset, config.split.test_size, config.split.seed, stratify=config.split.stratify
+            dataset,
+            spec.test_size,
+            spec.seed,
+            method=spec.method,
+            stratify=spec.stratify,
+            key=spec.key,
         )
         model.fit(split.train_features, split.train_target)
         predictions = np.asarray(model.predict(split.test_features))

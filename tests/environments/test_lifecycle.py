@@ -28,13 +28,10 @@ MAKE_BATCHES = """
 from pathlib import Path
 from {module}.blocks import build_dataset
 from {module}.config import load_config
-from {module}.datasets import split_dataset
+from {module}.workflows.steps import held_out
 
 config = load_config()
-dataset = build_dataset(config.dataset)
-split = split_dataset(
-    dataset, config.split.test_size, config.split.seed, stratify=config.split.stratify
-)
+split = held_out(config, build_dataset(config.dataset))
 raw = Path("data/raw")
 split.test_features.assign(id=range(len(split.test_features))).to_csv(
     raw / "new.csv", index=False

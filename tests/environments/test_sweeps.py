@@ -27,7 +27,8 @@ PASSWORD = "not-a-real-secret"
 REPORT = """\
 import json, sys
 import mlflow, optuna
-from {module}.tracking.studies import RUN_ATTR, open_storage
+from {module}.tracking.studies import RUN_ATTR
+from {module}.tracking.study_storage import open_storage
 
 storage, _ = open_storage()
 study = optuna.load_study(study_name=sys.argv[1], storage=storage)

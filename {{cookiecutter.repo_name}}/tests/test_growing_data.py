@@ -101,6 +101,14 @@ def test_appended_rows_promote_on_rows_neither_model_trained_on(tracking_store, 
     )
     assert unseen.all()
     assert compared == len(split.test_rows)
+    # The promotion run logged those rows: none trained either model.
+    folder = mlflow.artifacts.download_artifacts(
+        run_id=decision.run.run_id, artifact_path="lineage"
+    )
+    rows = np.load(f"{folder}/compared.npy")
+    assert len(rows) == len(np.unique(split.test_rows))
+    for number in ("1", "2"):
+        assert not np.isin(rows, lineage_of(number).trained).any()
     assert params["rows_digest"] == content_digest(split.test_features, split.test_target)
 
 

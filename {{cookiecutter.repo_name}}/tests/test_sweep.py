@@ -177,3 +177,16 @@ def test_the_command_refuses_a_config_without_a_search_space(journal, tmp_path, 
     path = write_config(tmp_path, make_config())
     assert main(["sweep", str(path)]) == 2
     assert "add a 'sweep' section" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("pruner", "some_pruned"), [("none", False), ("median", True)])
+def test_only_the_median_pruner_prunes(tracking_store, journal, pruner, some_pruned):
+    # Every other trial is far worse: the median pruner marks those, `none` never does.
+    space = {"model.margin": SearchRange(type="choice", choices=(0.0, 3.0))}
+    spec = SweepSpec(params=space, trials=8, pruner=pruner, sampler="random")
+    sweeping.sweep(replace(make_config(), sweep=spec), study_name=pruner)
+
+    storage, _ = study_storage.open_storage()
+    states = {t.state.name for t in optuna.load_study(study_name=pruner, storage=storage).trials}
+    assert ("PRUNED" in states) is some_pruned
+    assert "COMPLETE" in states

@@ -3,7 +3,8 @@
 Logged as two signed NumPy arrays, ``lineage/trained.npy`` and ``lineage/held_out.npy``
 (sorted, unique ``uint64``: at most 8 bytes a row), with their counts as parameters. Read
 back by ``promote`` and ``monitor`` to find the rows a model never trained on; a run logged
-before lineage existed has none (:func:`read_lineage` returns None).
+before lineage existed has none (:func:`read_lineage` returns None). A promotion run logs
+the rows it compared the models on, ``lineage/compared.npy``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 LINEAGE_FOLDER = "lineage"
 PARTS = ("trained", "held_out")  # the arrays, as RowLineage's fields
+COMPARED = "compared"  # a promotion's rows
 
 
 def log_lineage(split: Split) -> RowLineage:
@@ -31,15 +33,29 @@ def log_lineage(split: Split) -> RowLineage:
     import mlflow
 
     lineage = RowLineage.of(split.train_rows, split.test_rows)
-    with tempfile.TemporaryDirectory(prefix="lineage-") as folder:
-        for part in PARTS:
-            path = Path(folder) / f"{part}.npy"
-            np.save(path, getattr(lineage, part), allow_pickle=False)
-            signatures.sign_file(path)
-        retried(lambda: mlflow.log_artifacts(folder, artifact_path=LINEAGE_FOLDER))
+    _log_arrays({part: getattr(lineage, part) for part in PARTS})
     counts = {f"lineage.{part}_rows": len(getattr(lineage, part)) for part in PARTS}
     retried(lambda: mlflow.log_params(counts))
     return lineage
+
+
+def log_compared_rows(rows: np.ndarray) -> None:
+    """Log which rows a promotion scored both models on, ``lineage/compared.npy`` (signed).
+
+    With the models' own lineage, anyone can check that no compared row trained either.
+    """
+    _log_arrays({COMPARED: np.unique(rows)})
+
+
+def _log_arrays(arrays: dict[str, np.ndarray]) -> None:
+    import mlflow
+
+    with tempfile.TemporaryDirectory(prefix="lineage-") as folder:
+        for name, values in arrays.items():
+            path = Path(folder) / f"{name}.npy"
+            np.save(path, values, allow_pickle=False)
+            signatures.sign_file(path)
+        retried(lambda: mlflow.log_artifacts(folder, artifact_path=LINEAGE_FOLDER))
 
 
 def read_lineage(run_id: str) -> RowLineage | None:

@@ -274,9 +274,12 @@ class Study:
 
 
 def _reloaded(study: optuna.Study, storage: optuna.storages.BaseStorage) -> optuna.Study:
+    """The study as the storage has it now, with this worker's sampler and pruner."""
     import optuna
 
-    return optuna.load_study(study_name=study.study_name, storage=storage)
+    return optuna.load_study(
+        study_name=study.study_name, storage=storage, sampler=study.sampler, pruner=study.pruner
+    )
 
 
 def _counted(trials: list[optuna.trial.FrozenTrial]) -> int:

@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING
 from .. import blocks
 from ..evaluation import compare_on_same_rows, deciding_metric, gate
 from ..evaluation.figures import metrics_side_by_side
-from ..tracking import champions, decision_records, model_store, recording, registry, runs
+from ..tracking import (
+    champions,
+    decision_records,
+    model_store,
+    recording,
+    registry,
+    run_lineage,
+    runs,
+)
 from . import steps
 from .promotion_rows import Rows, promotion_rows
 
@@ -128,6 +136,7 @@ def promote(
     uri, experiment_id = steps.open_experiment(config)
     with runs.tracked_run(experiment_id, "promotion", run_name=_run_name(contenders)) as run:
         recording.log_inputs(evaluation=rows.as_input())
+        run_lineage.log_compared_rows(rows.fingerprints)
         for each in contenders:
             recording.log_model_trust(each.stored.uri, each.stored.signer, role=each.role)
         scores = {}

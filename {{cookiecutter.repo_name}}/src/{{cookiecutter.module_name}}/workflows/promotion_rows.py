@@ -69,6 +69,11 @@ class Rows:
         """The scored rows' target."""
         return self.split.test_target[self.mask]
 
+    @property
+    def fingerprints(self) -> np.ndarray:
+        """The scored rows' fingerprints (:mod:`..datasets.fingerprints`)."""
+        return self.split.test_rows[self.mask]
+
     def describe(self) -> str:
         """Which rows, and where they come from, e.g. for the command's output."""
         described = f"{len(self.target)} {self.selection}"
