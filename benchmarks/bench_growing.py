@@ -60,6 +60,13 @@ def write_table(path: Path, rows: int) -> None:
     frame.assign(label=label).to_parquet(path)
 
 
+def in_project(project: Path, *args: str) -> None:
+    """Run this script with the project's Python (it has numpy, pandas and the project)."""
+    from benchmarks.common import run
+
+    run([str(project / ".venv/bin/python"), __file__, *args], cwd=project)
+
+
 def cli(project: Path, *args: str, store: Path, expect: int = 0) -> float:
     """Run ``python -m my_ml_project ARGS`` in a project; return its wall time."""
     from benchmarks.common import user_environment
@@ -78,7 +85,7 @@ def bench_lineage(project: Path, scratch: Path, runs: int) -> None:
     from benchmarks.common import report, run
 
     table = scratch / "lineage.parquet"
-    write_table(table, LINEAGE_ROWS)
+    in_project(project, "--table", str(table), "--rows", str(LINEAGE_ROWS))
     results = scratch / "lineage.json"
     python = str(project / ".venv/bin/python")
     run(
@@ -144,7 +151,7 @@ def bench_promote(projects: dict[str, Path], scratch: Path, runs: int) -> None:
     from benchmarks.common import report
 
     table = scratch / "promote.parquet"
-    write_table(table, PROMOTE_ROWS)
+    in_project(next(iter(projects.values())), "--table", str(table), "--rows", str(PROMOTE_ROWS))
     stores, configs = {}, {}
     for name, project in projects.items():
         stores[name] = scratch / f"{name}.db"
@@ -177,8 +184,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--against", metavar="REV", help="also bake this revision, to compare")
     parser.add_argument("--inner", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--table", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--rows", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
+    if arguments.table:
+        write_table(arguments.table, arguments.rows)
+        return
     if arguments.inner:
         inner(arguments.inner, arguments.runs, arguments.out)
         return

@@ -135,21 +135,13 @@ def promote(
 
     uri, experiment_id = steps.open_experiment(config)
     with runs.tracked_run(experiment_id, "promotion", run_name=_run_name(contenders)) as run:
-        recording.log_inputs(evaluation=rows.as_input())
-        run_lineage.log_compared_rows(rows.fingerprints)
-        for each in contenders:
-            recording.log_model_trust(each.stored.uri, each.stored.signer, role=each.role)
+        _record_what_is_compared(contenders, rows)
         scores = {}
         for each in contenders:
             progress.step("Scoring %s version %s", each.role, each.number)
             scores[each.role] = _score(each, evaluator, rows)
         comparison = _compare(scores, rows, evaluator, config) if len(scores) > 1 else None
-        verdict = gate.decide(comparison, config.promotion) if comparison else gate.NO_CHAMPION
-        if force_reason is not None:
-            verdict = gate.forced(verdict, _who(), force_reason)
-        minimum = config.promotion.minimum
-        failed = gate.below_floors(scores["challenger"].metrics, minimum, evaluator)
-        verdict = gate.floors(verdict, failed)  # last: not even --force passes a floor
+        verdict = _verdict(comparison, scores["challenger"], evaluator, config, force_reason)
         progress.step("Decision: %s", "promote" if verdict.promoted else "keep the champion")
         _record(config, contenders, rows, verdict, comparison, force_reason)
         recording.log_figure(_side_by_side(contenders, scores), "challenger_vs_champion")
@@ -222,6 +214,29 @@ def _score(contender: Contender, evaluator: Evaluator, rows: Rows) -> Scores:
     evaluation = steps.evaluate(evaluator, rows.target, predictions)
     recording.log_evaluation(evaluation, rows.target, predictions, prefix=f"{contender.role}.")
     return Scores(evaluation.metrics, predictions)
+
+
+def _record_what_is_compared(contenders: list[Contender], rows: Rows) -> None:
+    """The rows (as an input, and their fingerprints) and why each model was trusted."""
+    recording.log_inputs(evaluation=rows.as_input())
+    run_lineage.log_compared_rows(rows.fingerprints)
+    for each in contenders:
+        recording.log_model_trust(each.stored.uri, each.stored.signer, role=each.role)
+
+
+def _verdict(
+    comparison: MetricComparison | None,
+    challenger: Scores,
+    evaluator: Evaluator,
+    config: ExperimentConfig,
+    force_reason: str | None,
+) -> gate.Verdict:
+    """The gate's rule, then a forced promotion, then the floors: not even --force passes one."""
+    verdict = gate.decide(comparison, config.promotion) if comparison else gate.NO_CHAMPION
+    if force_reason is not None:
+        verdict = gate.forced(verdict, _who(), force_reason)
+    failed = gate.below_floors(challenger.metrics, config.promotion.minimum, evaluator)
+    return gate.floors(verdict, failed)
 
 
 def _compare(
