@@ -13,7 +13,7 @@ import sys
 
 import pytest
 import yaml
-from hypothesis import example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 if sys.version_info >= (3, 11):
@@ -54,7 +54,10 @@ TRICKY = [
 ANY_TEXT = st.text(st.characters(exclude_categories=()) | st.sampled_from(TRICKY))
 NAMED_CASES = ["C:\\path", "trailing \\", 'say "hi"', "'", "", "\x7f", "\U0001f600", "a\u2028b"]
 
-fast = settings(max_examples=300, deadline=None, database=None)
+# No timing checks: these machines are shared, and a slow draw is not a wrong answer.
+fast = settings(
+    max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def has_surrogate(text: str) -> bool:

@@ -80,3 +80,15 @@ def test_retrain_runs_nightly_and_on_demand_against_the_team_server(project):
                  "MODEL_SIGNING_KEY_PEM", "RETRAIN_BATCH"):  # fmt: skip
         assert name in text
         assert name in docs
+
+
+def test_pull_requests_get_a_dry_run_promotion_report(project):
+    workflow = yaml.safe_load(project.read(".github/workflows/ci.yml"))
+    review = workflow["jobs"]["review"]
+    assert review["if"] == "github.event_name == 'pull_request'"
+    script = "\n".join(step.get("run", "") for step in review["steps"])
+    module = project.module_name
+    assert f"-m {module} promote --dry-run --report" in script
+    assert '>> "$GITHUB_STEP_SUMMARY"' in script
+    assert "git worktree add" in script  # the champion comes from the base branch's code
+    assert "gh pr comment" in project.read("docs/lifecycle.md")  # how to post it

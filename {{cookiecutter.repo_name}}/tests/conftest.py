@@ -269,3 +269,33 @@ def growing_config(path: Path, *, C: float = 1.0, **promotion) -> ExperimentConf
             **{"metric": "accuracy", "margin": 0.0, "resamples": 200, **promotion}
         ),
     )
+
+
+class RuleModel(Model):
+    """Knows the rule behind a :class:`GrowingTable`'s labels; learns nothing.
+
+    ``shift`` moves its threshold away from the best one (a worse model); ``sabotage`` names
+    colours on whose rows it gets a fixed third of its answers wrong (a model worse on some
+    slices).
+    """
+
+    permutation_importance = False  # a rule: nothing to learn about what it relies on
+
+    def __init__(self, shift: float = 0.0, sabotage: list[str] | None = None) -> None:
+        self.shift = shift
+        self.sabotage = sabotage
+
+    def fit(self, features: pd.DataFrame, target: pd.Series) -> RuleModel:
+        return self
+
+    def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
+        margin = features["x1"] + 0.5 * features["x2"] + (features["colour"] == "red") - 0.5
+        positive = 1 / (1 + np.exp(-4 * (margin.to_numpy() - self.shift)))
+        if self.sabotage:
+            unlucky = np.modf(np.abs(features["x2"].to_numpy()) * 1000)[0] < 0.35
+            wrong = features["colour"].isin(self.sabotage).to_numpy() & unlucky
+            positive = np.where(wrong, 1 - positive, positive)
+        return np.column_stack([1 - positive, positive])
+
+    def predict(self, features: pd.DataFrame) -> np.ndarray:
+        return (self.predict_proba(features)[:, 1] > 0.5).astype(int)

@@ -6,7 +6,8 @@ project: it is linted under that name and imported as that module, from a tempor
 untitled Python block is a snippet for a notebook or the Python prompt: it is linted by the
 rules of ``notebooks/`` and run. A YAML block is a config: a whole one (with ``experiment``)
 is loaded and its blocks built; a part of one (``model:`` alone, say) replaces that part of
-the dummy config, which is then trained with. So a doc example that breaks fails the tests.
+the dummy config, which is then trained with; one titled ``.github/...`` is steps of a
+GitHub Actions job. So a doc example that breaks fails the tests.
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ def examples(language: str) -> list[Example]:
 
 PYTHON = examples("python")
 YAML = examples("yaml")
+WORKFLOW_STEPS = [example for example in YAML if (example.title or "").startswith(".github/")]
+CONFIGS = [example for example in YAML if example not in WORKFLOW_STEPS]
 MODULES = [example for example in PYTHON if (example.title or "").startswith("src/")]
 TESTS = [example for example in PYTHON if (example.title or "").startswith("tests/")]
 SNIPPETS = [example for example in PYTHON if example.title is None]
@@ -225,7 +228,17 @@ def table_for(config: ExperimentConfig, folder: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("example", YAML, ids=str)
+@pytest.mark.parametrize("example", WORKFLOW_STEPS, ids=str)
+def test_workflow_example_is_a_list_of_steps(example):
+    """A GitHub Actions snippet: steps to add to a job, each running a command or an action."""
+    steps = parse_yaml(example.code)
+    assert isinstance(steps, list), f"{example} is not a list of steps"
+    for step in steps:
+        assert isinstance(step, dict), f"{example}: {step!r} is not a step"
+        assert {"name", "run"} <= set(step) or "uses" in step, f"{example}: {step!r}"
+
+
+@pytest.mark.parametrize("example", CONFIGS, ids=str)
 def test_config_example_is_trained_and_promoted(
     example, documented_modules, tracking_store, tmp_path
 ):

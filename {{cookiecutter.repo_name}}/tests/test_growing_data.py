@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 
 import mlflow
 import numpy as np
@@ -27,6 +30,7 @@ from {{ cookiecutter.module_name }}.tracking import (
     champions,
     registry,
     run_lineage,
+    store,
 )
 from {{ cookiecutter.module_name }}.workflows import RefusedError, steps
 from {{ cookiecutter.module_name }}.workflows.monitor import monitor
@@ -312,3 +316,38 @@ def test_retrain_always_retrains(champion_of_growing, growing, tmp_path):
     assert status in (3, 7)  # trained and decided, whichever way the comparison went
     assert "Retraining all the same (--always)" in retrain_runs()[0].data.tags["story"]
     assert pd.notna(registry.get_version(NAME, "2"))
+
+
+def test_the_loop_finds_the_projects_store_from_any_folder(tracking_store, growing, tmp_path):
+    # A relative SQLite path is the project root's, wherever the command runs: each command
+    # is a new process started in another folder, as a scheduler would start it.
+    from {{ cookiecutter.module_name }}.paths import PROJECT_ROOT
+
+    database = store.sqlite_path(tracking_store)
+    environment = {
+        **os.environ,
+        "MLFLOW_TRACKING_URI": f"sqlite:///{os.path.relpath(database, PROJECT_ROOT)}",
+        "PYTHONPATH": os.path.dirname(__file__),  # the config's pipeline is in conftest
+    }
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    config = str(write_config(tmp_path, growing_config(growing.path)))
+
+    def command(*args: str) -> int:
+        done = subprocess.run(
+            [sys.executable, "-m", "{{ cookiecutter.module_name }}", *args],
+            cwd=elsewhere,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        print(done.stdout, done.stderr)  # shown if the test fails
+        return done.returncode
+
+    assert command("train", config) == 0
+    assert command("promote", config) == 0
+    batch = growing.batch(growing.rows(50), "calm.csv")
+    assert command("retrain", str(batch), config, "--always") in (3, 7)
+    assert not list(elsewhere.iterdir())  # nothing written where the command ran
+    assert len(retrain_runs()) == 1  # in the store the URI names, read from this process

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import DummyDataset, make_config
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from {{ cookiecutter.module_name }}.config import (
@@ -54,7 +54,7 @@ def held_out_ids(frame: pd.DataFrame, seed: int = 42, **options) -> set[int]:
 rows_and_growth = st.tuples(st.integers(20, 300), st.integers(1, 300), st.integers(0, 10**6))
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows_and_growth)
 def test_appending_and_reordering_rows_never_moves_a_row_across(sizes):
     rows, added, seed = sizes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import platform
 import shutil
 import subprocess
@@ -12,6 +13,8 @@ from pathlib import Path
 
 # Run tags of the code version; MLflow's UI shows the commit tag.
 COMMIT_TAG, DIRTY_TAG = "mlflow.source.git.commit", "git.dirty"
+# Run tag: a digest of the environment's files, the same for runs of the same environment.
+ENVIRONMENT_DIGEST_TAG = "environment.sha256"
 
 # Files that pin the environment, whichever environment manager the project uses.
 ENVIRONMENT_FILES = (
@@ -79,6 +82,17 @@ def environment_files(root: Path) -> list[Path]:
     """Return the lock and requirement files present at the project root."""
     found = {path for pattern in ENVIRONMENT_FILES for path in root.glob(pattern)}
     return sorted(path for path in found if path.is_file())
+
+
+def environment_digest(files: list[Path]) -> str:
+    """Return a SHA-256 of the environment files (names and bytes, as listed).
+
+    Two runs with the same digest ran with the same locked environment.
+    """
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 @functools.cache  # reading every package's metadata is slow; it does not change in a run

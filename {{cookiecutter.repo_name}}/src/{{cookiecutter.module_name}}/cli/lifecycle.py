@@ -1,4 +1,4 @@
-"""The lifecycle commands: promote, predict, serve, monitor.
+"""The lifecycle commands: promote, predict, serve, monitor, retrain.
 
 Each command's arguments and what it does are side by side; the workflow a command calls is
 imported when it runs, so that ``--help`` imports no heavy library.
@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..tracking.registry import CHAMPION_ALIAS
 from .common import AddCommand, ExitStatus, add_config_items, add_trust_pickle, config_of, report
+
+if TYPE_CHECKING:
+    from ..workflows.promote import Decision
 
 SERVE_HOST = "127.0.0.1"  # `serve` listens on this machine only, unless told otherwise
 SERVE_PORT = 5001  # next to the MLflow UI's 5000, so both can run at once
@@ -34,8 +38,8 @@ def _define_promote(add: AddCommand) -> None:
         "make the candidate the champion if it beats the champion on the same rows",
         "Score the challenger (the 'candidate', or --version) and the 'champion' on the "
         "config's held-out rows and move 'champion' to the challenger if it is better by the "
-        "config's promotion.margin. Exit status 3 when the challenger lost, 6 when it is "
-        "below a floor (promotion.minimum).",
+        "config's promotion.margin, and not worse on any of promotion.slices. Exit status 3 "
+        "when the challenger lost, 6 when it is below a floor (promotion.minimum).",
     )
     add_config_items(parser)
     parser.add_argument("--version", help="the challenger's version (default: the candidate)")
@@ -48,6 +52,17 @@ def _define_promote(add: AddCommand) -> None:
         "--force",
         metavar="REASON",
         help="promote whatever the comparison says, for this reason (recorded with your name)",
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="decide and record the decision, but move no alias (exit status as promote's)",
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE.md",
+        help="also write the decision and its evidence as Markdown, e.g. for a pull request",
     )
     add_trust_pickle(parser)
     parser.set_defaults(handler=promote)
@@ -136,11 +151,21 @@ def promote(args: argparse.Namespace) -> int:
         version=args.version,
         allow_other_rows=args.allow_other_rows,
         force_reason=args.force,
+        dry_run=args.dry_run,
     )
     if decision.run is not None:
         report(decision.run.run_id, decision.run.url, decision.run.tracking_uri)
+    if args.report is not None:
+        _write_report(args.report, decision)
     if decision.rows:
         print(f"  Scored on: {decision.rows}")
+    if decision.evidence is not None and decision.evidence.power:
+        print(f"  Power: {decision.evidence.power}")
+    if decision.dry_run:
+        outcome = decision.outcome.replace("_", " ")
+        print(f"  Dry run, nothing moved: version {decision.challenger} would be {outcome}.")
+        print(f"  Why: {decision.reason}")
+        return _promote_status(decision)
     if decision.promoted:
         print(f"  Promoted: version {decision.challenger} is the '{CHAMPION_ALIAS}'.")
         print(f"  Why: {decision.reason}")
@@ -148,7 +173,26 @@ def promote(args: argparse.Namespace) -> int:
     kept = f"version {decision.champion} stays" if decision.champion else "no version is"
     print(f"  Not promoted: {kept} the '{CHAMPION_ALIAS}'.")
     print(f"  Why: {decision.reason}")
+    return _promote_status(decision)
+
+
+def _promote_status(decision: Decision) -> ExitStatus:
+    if decision.promoted:
+        return ExitStatus.OK
     return ExitStatus.BELOW_FLOOR if decision.below_floor else ExitStatus.NOT_PROMOTED
+
+
+def _write_report(path: Path, decision: Decision) -> None:
+    """Write the promotion report (Markdown) of a decision."""
+    from ..reporting import render_promotion_report
+
+    if decision.evidence is None:
+        text = f"## Promotion\n\nVersion {decision.challenger} is already the champion.\n"
+    else:
+        text = render_promotion_report(decision.evidence)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(f"  Report: {path}")
 
 
 def predict(args: argparse.Namespace) -> int:

@@ -96,11 +96,15 @@ def choice(*values: object, optional: bool = False) -> dict[str, Rule]:
     }
 
 
-def names(*, optional: bool = False) -> dict[str, Rule]:
-    """A field that is a non-empty list of names (column names...), or null if ``optional``."""
+def names(*, optional: bool = False, empty: bool = False) -> dict[str, Rule]:
+    """A field that is a list of names (column names...), or null if ``optional``.
+
+    The list may be empty only if ``empty``.
+    """
 
     def all_names(value: list) -> bool:
-        return bool(value) and all(isinstance(item, str) and item.strip() for item in value)
+        named = all(isinstance(item, str) and item.strip() for item in value)
+        return named and (empty or bool(value))
 
     return {RULE: Rule((list,), "a list of names", optional=optional, test=all_names)}
 

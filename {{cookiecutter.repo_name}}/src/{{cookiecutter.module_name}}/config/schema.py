@@ -140,6 +140,12 @@ class PromotionSpec:
             promoted, even without a champion (for a lower-is-better metric, a ceiling).
         min_rows: When the models were trained on other data, the fewest rows neither model
             trained on that a comparison needs.
+        slices: Columns to cut the promotion rows by (features, or a file's other columns):
+            the challenger must not be worse than the champion on any slice.
+        slice_bins: Numeric slice columns are cut into this many quantile bins.
+        min_slice_rows: Slices with fewer rows are reported, not compared.
+        slice_tolerance: How much worse (metric units) the challenger may be on a slice, once
+            the Benjamini-Hochberg correction over the slices is applied.
     """
 
     metric: str | None = field(default=None, metadata=text(optional=True))
@@ -152,6 +158,27 @@ class PromotionSpec:
     resamples: int = field(default=1000, metadata=integer(low=100))
     minimum: dict[str, float] = field(default_factory=dict, metadata=numbers_by_name())
     min_rows: int = field(default=30, metadata=integer(low=1))
+    slices: list[str] = field(default_factory=list, metadata=names(empty=True))
+    slice_bins: int = field(default=4, metadata=integer(low=2))
+    min_slice_rows: int = field(default=30, metadata=integer(low=2))
+    slice_tolerance: float = field(default=0.02, metadata=number(low=0.0))
+
+
+@dataclass(frozen=True)
+class ImportanceSpec:
+    """How each training measures what the model relies on: permutation importance.
+
+    Each feature of a sample of the held-out rows is shuffled ``repeats`` times and the
+    model scored again; the drop of the deciding metric is the feature's importance. The
+    cost is about ``features x repeats`` scorings of ``rows`` rows.
+
+    Attributes:
+        rows: The sample of held-out rows it is measured on (all of them if fewer).
+        repeats: Shuffles per feature; 0 turns it off.
+    """
+
+    rows: int = field(default=1000, metadata=integer(low=10))
+    repeats: int = field(default=5, metadata=integer(low=0))
 
 
 @dataclass(frozen=True)
@@ -193,6 +220,7 @@ class ExperimentConfig:
         registered_model: Name under which trained models are registered (None: not registered).
         promotion: How ``promote`` compares a challenger with the champion.
         monitor: When ``monitor`` recommends retraining.
+        importance: How each training measures permutation importance.
         trust_pickle: Also load models no trusted signer signed (from outside the project):
             loading one can run any code its author put in it.
         sweep: What ``sweep`` searches, if the config declares a search space.
@@ -208,6 +236,7 @@ class ExperimentConfig:
     registered_model: str | None = field(default=None, metadata=text(optional=True))
     promotion: PromotionSpec = field(default_factory=PromotionSpec)
     monitor: MonitorSpec = field(default_factory=MonitorSpec)
+    importance: ImportanceSpec = field(default_factory=ImportanceSpec)
     trust_pickle: bool = field(default=False, metadata=flag())
     sweep: SweepSpec | None = None
     source: Path | None = field(default=None, compare=False, metadata={INTERNAL: True})
@@ -235,6 +264,7 @@ class ExperimentConfig:
             split=parse_section(SplitSpec, "split", raw.get("split"), seed=seed),
             promotion=parse_section(PromotionSpec, "promotion", raw.get("promotion")),
             monitor=parse_section(MonitorSpec, "monitor", raw.get("monitor")),
+            importance=parse_section(ImportanceSpec, "importance", raw.get("importance")),
             sweep=SweepSpec.parse(raw.get("sweep")),
             source=source,
         )
@@ -246,7 +276,7 @@ class ExperimentConfig:
             value = getattr(self, name)
             if isinstance(value, BlockSpec | SweepSpec):
                 shape[name] = value.to_dict()
-            elif isinstance(value, SplitSpec | PromotionSpec | MonitorSpec):
+            elif isinstance(value, SplitSpec | PromotionSpec | MonitorSpec | ImportanceSpec):
                 shape[name] = asdict(value)
             elif value is not None or name != "sweep":
                 shape[name] = value

@@ -140,3 +140,29 @@ def metrics_side_by_side(
     axes.margins(y=0.2)
     axes.legend(loc="upper right")
     return figure
+
+
+def slice_gains(
+    gains: list[tuple[str, float, tuple[float, float], bool]], metric: str, tolerance: float
+) -> Figure:
+    """The challenger's gain on each slice with its interval; breached slices in red.
+
+    Args:
+        gains: Per slice: its name, the gain, its interval and whether it breached.
+        metric: The metric compared.
+        tolerance: How much worse a slice may be; drawn as a line at ``-tolerance``.
+    """
+    figure = Figure(figsize=(7.0, 1.5 + 0.32 * max(len(gains), 1)), layout="constrained")
+    axes = figure.add_subplot()
+    positions = np.arange(len(gains))
+    values = np.array([gain for _, gain, _, _ in gains])
+    errors = np.array([[gain - low, high - gain] for _, gain, (low, high), _ in gains]).T
+    colors = ["tab:red" if breach else "tab:blue" for *_, breach in gains]
+    axes.barh(positions, values, xerr=errors if len(gains) else None, color=colors, capsize=3)
+    axes.set_yticks(positions, [name for name, *_ in gains], fontsize=8)
+    axes.axvline(0, color="black", linewidth=0.8)
+    axes.axvline(-tolerance, linestyle="--", color="grey", label=f"-tolerance ({tolerance})")
+    axes.set_xlabel(f"Challenger's gain in {metric} (red: worse beyond the tolerance)")
+    axes.set_title("Challenger vs champion, per slice")
+    axes.legend(loc="lower right")
+    return figure

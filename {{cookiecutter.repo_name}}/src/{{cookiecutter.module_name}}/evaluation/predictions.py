@@ -19,6 +19,10 @@ class Predictions(NamedTuple):
     labels: np.ndarray
     scores: np.ndarray | None
 
+    def subset(self, rows: np.ndarray) -> Predictions:
+        """The predictions for some of the rows (a boolean mask or positions)."""
+        return Predictions(self.labels[rows], None if self.scores is None else self.scores[rows])
+
     def to_frame(self, target: pd.Series | None = None) -> pd.DataFrame:
         """Return one row per input row: ``y_true`` (given ``target``), ``prediction``, scores.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     import numpy as np
@@ -37,7 +37,14 @@ class Model(ABC):
                 return np.full(len(features), self.majority_)
 
     Name it in a config with ``model.type: my_package.models.MajorityClass``.
+
+    Attributes:
+        permutation_importance: Whether training measures this model's permutation
+            importance (``features x repeats`` extra scorings of sampled held-out rows); set
+            it to False in a subclass too slow to score that often.
     """
+
+    permutation_importance: ClassVar[bool] = True
 
     @abstractmethod
     def fit(self, features: pd.DataFrame, target: pd.Series) -> Model:

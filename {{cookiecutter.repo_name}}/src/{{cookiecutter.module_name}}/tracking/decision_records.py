@@ -12,13 +12,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import batches
-from .recording import log_decision, log_report, log_values
+from .recording import log_decision, log_report, log_table, log_values
 from .retries import retried
 from .runs import DECISION_TAG, REPRODUCES_TAG, RUN_TYPE_TAG
 
 if TYPE_CHECKING:
     from ..config import MonitorSpec, PromotionSpec
     from ..evaluation import MetricComparison, Objective
+    from ..evaluation.slices import SliceReport
+
+MODEL_CARD = "MODEL_CARD.md"
+SLICE_TABLE = "slices_table.json"
 
 
 def reproduction_tags(original_run_id: str, notes: Sequence[str]) -> dict[str, str]:
@@ -66,6 +70,8 @@ def record_promotion(
     mismatches: Sequence[str],
     comparison: MetricComparison | None,
     forced: tuple[str, str] | None,
+    dry_run: bool = False,
+    unresolved: bool = False,
 ) -> None:
     """Record what a promotion decided on, and why (the decision itself: :func:`log_outcome`).
 
@@ -82,6 +88,8 @@ def record_promotion(
         mismatches: Models trained with other held-out rows, compared all the same.
         comparison: The challenger against the champion (None without a champion).
         forced: Who forced the promotion, and why (None: not forced).
+        dry_run: Whether it moved nothing (``--dry-run``).
+        unresolved: Significance was required and the rows cannot resolve the margin.
     """
     params = {
         "registered_model": registered_model,
@@ -99,6 +107,12 @@ def record_promotion(
     tags = {"reason": reason, "allow_other_rows": str(bool(mismatches)).lower()}
     if below_floor:
         tags["below_floor"] = "; ".join(below_floor)
+    if dry_run:
+        tags["dry_run"] = "true"
+    if comparison is not None:
+        underpowered = rule.margin < comparison.minimum_detectable
+        tags["power"] = "underpowered" if underpowered else "resolves the margin"
+        tags["power.unresolved"] = str(unresolved).lower()
     if mismatches:
         tags["rows_mismatch"] = "; ".join(mismatches)
     if forced is not None:
@@ -110,8 +124,30 @@ def record_promotion(
                 "improvement": comparison.improvement,
                 "improvement_ci_low": comparison.interval[0],
                 "improvement_ci_high": comparison.interval[1],
+                "minimum_detectable_difference": comparison.minimum_detectable,
             }
         )
+
+
+def record_slices(report: SliceReport) -> None:
+    """Log a promotion's slice comparison: JSON (``slices.json``) and an MLflow table."""
+    rows = report.to_rows()
+    log_report({"metric": report.metric, "tolerance": report.tolerance,
+                "min_rows": report.min_rows, "slices": rows}, "slices")  # fmt: skip
+    columns = ["slice", "rows", "challenger", "champion", "improvement", "adjusted_p_value",
+               "breach", "skipped"]  # fmt: skip
+    table = {column: [row[column] for row in rows] for column in columns}
+    log_table(table, SLICE_TABLE)
+    breaches = sum(bool(row["breach"]) for row in rows)
+    log_values({"slices_compared": sum(not row["skipped"] for row in rows),
+                "slices_worse": breaches})  # fmt: skip
+
+
+def log_model_card(card: str) -> None:
+    """Log the model card of a promotion decision as ``MODEL_CARD.md``."""
+    import mlflow
+
+    retried(lambda: mlflow.log_text(card, MODEL_CARD))
 
 
 def record_monitoring(

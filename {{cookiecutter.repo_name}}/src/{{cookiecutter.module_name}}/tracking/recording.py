@@ -10,7 +10,8 @@ life (start, end, reading it back) is :mod:`.runs`'.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import warnings
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,9 +30,11 @@ if TYPE_CHECKING:
     from ..config import ExperimentConfig
     from ..datasets import Dataset, Split
     from ..evaluation import Evaluation, Predictions
+    from ..evaluation.importance import FeatureImportance
     from ..models import Model
 
 DATASET_VERSION_PARAM = "dataset.version"
+IMPORTANCE_TABLE = "importance.json"
 TRAINING, EVALUATION = "training", "evaluation"
 
 
@@ -115,11 +118,13 @@ def log_provenance() -> None:
     import mlflow
 
     state = provenance.git_state(PROJECT_ROOT)
+    files = provenance.environment_files(PROJECT_ROOT)
     tags = {**provenance.source_tags(state), **provenance.runtime_tags()}
+    tags[provenance.ENVIRONMENT_DIGEST_TAG] = provenance.environment_digest(files)
     retried(lambda: mlflow.set_tags(tags))
     if state.diff:
         retried(lambda: mlflow.log_text(state.diff, "code/uncommitted.diff"))
-    for path in provenance.environment_files(PROJECT_ROOT):
+    for path in files:
         retried(lambda p=path: mlflow.log_artifact(str(p), artifact_path="environment"))
     packages = provenance.installed_packages()
     retried(lambda: mlflow.log_text(packages, "environment/installed-packages.txt"))
@@ -192,6 +197,30 @@ def log_evaluation(
         retried(lambda f=figure, n=name: mlflow.log_figure(f, f"{folder}{n}.png"))
     table = predictions.to_frame(target).to_csv(index_label="row")
     retried(lambda: mlflow.log_text(table, f"evaluation/{prefix}predictions.csv"))
+
+
+def log_importance(importances: Sequence[FeatureImportance], metric: str) -> None:
+    """Log permutation importance as a table (``importance.json``) and a figure."""
+    from ..evaluation.figures import ranked_bars
+
+    table = {
+        "feature": [each.feature for each in importances],
+        f"{metric}_drop_mean": [each.mean for each in importances],
+        f"{metric}_drop_std": [each.std for each in importances],
+    }
+    log_table(table, IMPORTANCE_TABLE)
+    top = [(each.feature, each.mean) for each in importances[:20]]
+    figure = ranked_bars({f"Permutation importance: {metric} drop when shuffled (top 20)": top})
+    log_figure(figure, "permutation_importance")
+
+
+def log_table(table: Mapping[str, Sequence[object]], name: str) -> None:
+    """Log columns as an MLflow table artifact (shown as a table in the UI)."""
+    import mlflow
+
+    with warnings.catch_warnings():  # MLflow's own use of pandas, deprecated by pandas 3
+        warnings.filterwarnings("ignore", "For backward compatibility, 'str' dtypes")
+        retried(lambda: mlflow.log_table(dict(table), name))
 
 
 def log_decision(params: Mapping[str, Any], tags: Mapping[str, str]) -> None:

@@ -33,6 +33,9 @@ def alias_uri(name: str, alias: str) -> str:
     return f"models:/{name}@{alias}"
 
 
+CARD_LINE = "Model card of the latest promotion decision:"
+
+
 def version_uri(version: ModelVersion) -> str:
     """Return the model URI of one version, e.g. ``models:/churn/3``."""
     return f"models:/{version.name}/{version.version}"
@@ -218,3 +221,22 @@ def withdraw_unfinished(name: str | None, experiment_id: str) -> list[str]:
             retried(lambda v=version: client.delete_model_version(v.name, v.version))
             withdrawn.append(str(version.version))
     return withdrawn
+
+
+def link_model_card(version: ModelVersion, run_id: str) -> None:
+    """Point a version's description at the model card of its latest promotion decision."""
+    import mlflow
+
+    from .decision_records import MODEL_CARD
+
+    client = mlflow.MlflowClient()
+    current = retried(lambda: client.get_model_version(version.name, str(version.version)))
+    kept = [
+        line for line in (current.description or "").splitlines() if not line.startswith(CARD_LINE)
+    ]
+    description = "\n".join([*kept, f"{CARD_LINE} runs:/{run_id}/{MODEL_CARD}"])
+    retried(
+        lambda: client.update_model_version(
+            version.name, str(version.version), description=description
+        )
+    )

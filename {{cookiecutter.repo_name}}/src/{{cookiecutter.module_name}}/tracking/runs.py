@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 RUN_TYPE_TAG = "run_type"
 HOST_TAG, PID_TAG = "process.host", "process.pid"
+START_TOKEN_TAG = "process.start_token"
 DECISION_TAG = "decision"
 REPRODUCES_TAG = "reproduces"
 
@@ -62,16 +64,26 @@ def tracked_run(
     """
     import mlflow
 
-    all_tags = {RUN_TYPE_TAG: run_type, **_process_tags(), **(tags or {})}
-    run = retried(
-        lambda: mlflow.start_run(
-            experiment_id=experiment_id,
-            run_name=run_name or run_type,
-            tags=all_tags,
-            description=description or None,
-            parent_run_id=parent_run_id,
+    token = uuid.uuid4().hex
+    all_tags = {RUN_TYPE_TAG: run_type, **_process_tags(), START_TOKEN_TAG: token, **(tags or {})}
+    tries = 0
+
+    def start() -> Run:
+        nonlocal tries
+        tries += 1
+        # Creating a run is not idempotent: a busy server may create it and lose the answer.
+        # A retry first looks for the run this token created, so that a run is made once.
+        created = _run_started_with(experiment_id, token) if tries > 1 else None
+        return mlflow.start_run(
+            run_id=created,
+            experiment_id=None if created else experiment_id,
+            run_name=None if created else run_name or run_type,
+            tags=None if created else all_tags,
+            description=None if created else description or None,
+            parent_run_id=None if created else parent_run_id,
         )
-    )
+
+    run = retried(start)
     try:
         yield run
         if interrupts.received() is not None:  # a signal that something swallowed
@@ -217,6 +229,16 @@ def _what_a_promotion_did(run: Run) -> dict[str, str]:
     if not moved and name and challenger:
         champions.drop_baseline_of(name, challenger, run.info.run_id)
     return {DECISION_TAG: "promoted" if moved else "none"}
+
+
+def _run_started_with(experiment_id: str, token: str) -> str | None:
+    """The id of the run an earlier try of :func:`tracked_run` created, if it was created."""
+    from mlflow import MlflowClient
+
+    found = MlflowClient().search_runs(
+        [experiment_id], filter_string=f"tags.`{START_TOKEN_TAG}` = '{token}'", max_results=1
+    )
+    return found[0].info.run_id if found else None
 
 
 def _process_tags() -> dict[str, str]:

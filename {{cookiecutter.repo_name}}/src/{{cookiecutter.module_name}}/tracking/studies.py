@@ -257,6 +257,13 @@ class Study:
                     figures["param_importances"] = plots.plot_param_importances(self._study).figure
                 except (RuntimeError, ValueError) as error:  # one value tried per parameter
                     logger.info("      no parameter importances yet: %s", error)
+        # Optuna draws through pyplot, which keeps every figure until it is closed; a closed
+        # figure can still be saved, and a long-lived process (a notebook, a test session)
+        # must not collect them.
+        from matplotlib import pyplot
+
+        for figure in figures.values():
+            pyplot.close(figure)
         return figures
 
     def _check_same_rows(self, number: int, digest: str) -> None:

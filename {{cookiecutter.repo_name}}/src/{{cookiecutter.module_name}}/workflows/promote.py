@@ -3,9 +3,12 @@
 Both models are loaded, verified, and scored here, in the promotion run, on the same rows
 with the same evaluator: metrics stored by other runs are never compared. The rows are the
 config's held-out rows, or, when the data changed since a model was trained, those of them
-that neither model trained on (:mod:`.promotion_rows`). A challenger below one of the
-config's floors is never promoted. Every decision, including a refusal to promote, is a
-``promotion`` run of its own, and it says "promoted" only once the champion alias has moved.
+that neither model trained on (:mod:`.promotion_rows`). Every metric is compared with a
+paired interval, and each slice the config names, and the run says how small a difference
+the rows can detect (:mod:`.promotion_comparison`). A challenger below one of the config's
+floors is never promoted. Every decision, including a refusal to promote and a dry run, is a
+``promotion`` run of its own with a model card (``MODEL_CARD.md``), and it says "promoted"
+only once the champion alias has moved.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import blocks
-from ..evaluation import compare_on_same_rows, deciding_metric, gate
-from ..evaluation.figures import metrics_side_by_side
+from ..evaluation import deciding_metric, gate
+from ..evaluation.figures import metrics_side_by_side, slice_gains
+from ..reporting import PromotionEvidence, render_model_card
 from ..tracking import (
     champions,
     decision_records,
@@ -27,19 +31,21 @@ from ..tracking import (
     registry,
     run_lineage,
     runs,
+    store,
 )
-from . import steps
+from . import promotion_evidence, steps
+from .promotion_comparison import Comparison, Scores, compare
 from .promotion_rows import Rows, promotion_rows
 
 if TYPE_CHECKING:
     from ..config import ExperimentConfig
-    from ..evaluation import Evaluator, MetricComparison, Predictions
+    from ..evaluation import Evaluator, MetricComparison
     from ..tracking.model_store import StoredModel
     from ..tracking.registry import ModelVersion
 
 logger = logging.getLogger(__name__)
 
-PROMOTED, KEPT, BELOW_FLOOR = "promoted", "kept", "below_floor"
+PROMOTED, KEPT, BELOW_FLOOR, DRY_RUN = "promoted", "kept", "below_floor", "dry_run"
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,8 @@ class Decision:
         below_floor: The floors (``promotion.minimum``) the challenger failed.
         rows: Which rows both were scored on, e.g. ``148 held-out rows neither model trained
             on (101 held out by both, 47 new since the champion)``.
+        dry_run: Whether nothing was moved (``promoted`` then says what would have been).
+        evidence: What the decision rests on, as the model card and the report show it.
     """
 
     promoted: bool
@@ -66,6 +74,15 @@ class Decision:
     run: steps.RunSummary | None = None
     below_floor: tuple[str, ...] = ()
     rows: str = ""
+    dry_run: bool = False
+    evidence: PromotionEvidence | None = None
+
+    @property
+    def outcome(self) -> str:
+        """``promoted``, ``kept`` or ``below_floor``."""
+        if self.promoted:
+            return PROMOTED
+        return BELOW_FLOOR if self.below_floor else KEPT
 
 
 @dataclass(frozen=True)
@@ -82,20 +99,13 @@ class Contender:
         return str(self.version.version)
 
 
-@dataclass(frozen=True)
-class Scores:
-    """One model's metrics and predictions on the rows."""
-
-    metrics: dict[str, float]
-    predictions: Predictions
-
-
 def promote(
     config: ExperimentConfig,
     *,
     version: str | None = None,
     allow_other_rows: bool = False,
     force_reason: str | None = None,
+    dry_run: bool = False,
 ) -> Decision:
     """Compare the challenger with the champion and move ``champion`` if the challenger wins.
 
@@ -107,12 +117,16 @@ def promote(
             (recorded on the run).
         force_reason: Promote the challenger whatever the comparison says, for this reason
             (recorded on the run, with who forced it).
+        dry_run: Decide and record the decision, but move no alias and write no baseline.
 
     Raises:
         RefusedError: No challenger, a challenger whose training run did not finish, or models
             trained with other held-out rows (without ``allow_other_rows``).
     """
     name = steps.registered_name(config)
+    # Connect first: the registry lookups need the project's store. Housekeeping (which
+    # withdraws dead runs' versions) waits until the challenger has been refused or accepted.
+    store.configure()
     challenger_version = _challenger(name, version)
     champion_version = registry.version_by_alias(name, registry.CHAMPION_ALIAS)
     for role, each in (("challenger", challenger_version), ("champion", champion_version)):
@@ -133,6 +147,7 @@ def promote(
     rows = promotion_rows(config, versions, allow_other_rows)
     logger.info("      scored on %s", rows.describe())
 
+    objective = deciding_metric(config, evaluator)
     uri, experiment_id = steps.open_experiment(config)
     with runs.tracked_run(experiment_id, "promotion", run_name=_run_name(contenders)) as run:
         _record_what_is_compared(contenders, rows)
@@ -140,16 +155,29 @@ def promote(
         for each in contenders:
             progress.step("Scoring %s version %s", each.role, each.number)
             scores[each.role] = _score(each, evaluator, rows)
-        comparison = _compare(scores, rows, evaluator, config) if len(scores) > 1 else None
+        comparison = (
+            compare(scores, rows, evaluator, objective, config) if len(scores) > 1 else None
+        )
         verdict = _verdict(comparison, scores["challenger"], evaluator, config, force_reason)
         progress.step("Decision: %s", "promote" if verdict.promoted else "keep the champion")
-        _record(config, contenders, rows, verdict, comparison, force_reason)
+        _tell(comparison)
+        _record(config, contenders, rows, verdict, comparison, force_reason, dry_run)
         recording.log_figure(_side_by_side(contenders, scores), "challenger_vs_champion")
-        if verdict.promoted:
+        url = store.run_url(uri, experiment_id, run.info.run_id)
+        decided = (verdict, _outcome(verdict), dry_run)
+        evidence = promotion_evidence.gather(
+            config, contenders, rows, scores, comparison, decided, evaluator, objective, url
+        )
+        if dry_run:
+            recording.log_outcome(DRY_RUN)
+        elif verdict.promoted:
             labels = rows.training_labels("challenger") if evaluator.classifies else None
             _move_champion(name, contenders, scores["challenger"], rows, run.info.run_id, labels)
         else:
-            recording.log_outcome(BELOW_FLOOR if verdict.below_floor else KEPT)
+            recording.log_outcome(_outcome(verdict))
+        decision_records.log_model_card(render_model_card(evidence))
+    if not dry_run:
+        registry.link_model_card(challenger_version, run.info.run_id)
     summary = steps.RunSummary(
         run_id=run.info.run_id,
         experiment_id=experiment_id,
@@ -162,11 +190,38 @@ def promote(
         reason=verdict.reason,
         challenger=contenders[0].number,
         champion=contenders[1].number if len(contenders) > 1 else None,
-        comparison=comparison,
+        comparison=comparison.deciding if comparison else None,
         run=summary,
         below_floor=verdict.below_floor,
         rows=rows.describe(),
+        dry_run=dry_run,
+        evidence=evidence,
     )
+
+
+def _outcome(verdict: gate.Verdict) -> str:
+    if verdict.promoted:
+        return PROMOTED
+    return BELOW_FLOOR if verdict.below_floor else KEPT
+
+
+def _tell(comparison: Comparison | None) -> None:
+    """Print the slices' verdicts and the power line."""
+    if comparison is None:
+        return
+    for each in comparison.slices.results if comparison.slices else []:
+        if each.skipped:
+            logger.info("      slice %-28s %5d rows: %s", each.slice, each.rows, each.skipped)
+        else:
+            logger.info(
+                "      slice %-28s %5d rows: %+.4f, adjusted p %.3g%s",
+                each.slice,
+                each.rows,
+                each.improvement,
+                each.adjusted_p_value,
+                "  WORSE" if each.breach else "",
+            )
+    logger.info("      power: %s", comparison.power)
 
 
 def _run_name(contenders: list[Contender]) -> str:
@@ -225,36 +280,25 @@ def _record_what_is_compared(contenders: list[Contender], rows: Rows) -> None:
 
 
 def _verdict(
-    comparison: MetricComparison | None,
+    comparison: Comparison | None,
     challenger: Scores,
     evaluator: Evaluator,
     config: ExperimentConfig,
     force_reason: str | None,
 ) -> gate.Verdict:
-    """The gate's rule, then a forced promotion, then the floors: not even --force passes one."""
-    verdict = gate.decide(comparison, config.promotion) if comparison else gate.NO_CHAMPION
+    """The gate's rule and the slices, then a forced promotion, then the floors.
+
+    Not even ``--force`` passes a floor.
+    """
+    verdict = gate.NO_CHAMPION
+    if comparison is not None:
+        verdict = gate.slices(
+            gate.decide(comparison.deciding, config.promotion), comparison.slices
+        )
     if force_reason is not None:
         verdict = gate.forced(verdict, _who(), force_reason)
     failed = gate.below_floors(challenger.metrics, config.promotion.minimum, evaluator)
     return gate.floors(verdict, failed)
-
-
-def _compare(
-    scores: dict[str, Scores], rows: Rows, evaluator: Evaluator, config: ExperimentConfig
-) -> MetricComparison:
-    """The challenger against the champion on the deciding metric, paired bootstrap CI."""
-    objective = deciding_metric(config, evaluator)
-    return compare_on_same_rows(
-        evaluator,
-        objective.metric,
-        rows.target.to_numpy(),
-        scores["challenger"].predictions,
-        scores["champion"].predictions,
-        higher_is_better=objective.higher_is_better,
-        confidence=config.promotion.confidence,
-        resamples=config.promotion.resamples,
-        seed=config.split.seed,
-    )
 
 
 def _record(
@@ -262,10 +306,21 @@ def _record(
     contenders: list[Contender],
     rows: Rows,
     verdict: gate.Verdict,
-    comparison: MetricComparison | None,
+    comparison: Comparison | None,
     force_reason: str | None,
+    dry_run: bool,
 ) -> None:
     """Record what the decision rests on, and why it went this way."""
+    if comparison is not None and comparison.slices is not None:
+        decision_records.record_slices(comparison.slices)
+        report = comparison.slices
+        gains = [
+            (each.slice, each.improvement, each.interval, each.breach)
+            for each in report.results
+            if not each.skipped
+        ]
+        figure = slice_gains(gains, report.metric, report.tolerance)
+        recording.log_figure(figure, "slices")
     decision_records.record_promotion(
         registered_model=str(config.registered_model),
         versions={each.role: each.number for each in contenders},
@@ -276,8 +331,10 @@ def _record(
         reason=verdict.reason,
         below_floor=verdict.below_floor,
         mismatches=rows.mismatches,
-        comparison=comparison,
+        comparison=comparison.deciding if comparison else None,
         forced=(_who(), force_reason) if force_reason is not None else None,
+        dry_run=dry_run,
+        unresolved=verdict.unresolved,
     )
 
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ..tracking.registry import ModelVersion
 
 SAME_SPLIT, UNSEEN_BY_BOTH, OTHER_ROWS_ALLOWED = (
-    "the held-out rows of both trainings",
+    "held-out rows of both trainings",
     "held-out rows neither model trained on",
     "held-out rows, other rows allowed",
 )
@@ -132,8 +132,8 @@ def promotion_rows(
             scored = content_digest(split.test_features[fresh.mask], split.test_target[fresh.mask])
             return Rows(dataset, split, fresh.mask, scored, UNSEEN_BY_BOTH, origin, [], known)
         problem = (
-            f"only {fresh.count} of today's {len(split.test_rows)} held-out rows were trained on "
-            f"by no model ({_trained_on(fresh.trained_on)}); promotion.min_rows is "
+            f"only {fresh.count} of today's {len(split.test_rows)} held-out rows trained neither "
+            f"model ({_trained_on(fresh.trained_on)}); promotion.min_rows is "
             f"{config.promotion.min_rows}"
         )
         advice = "Wait for more labelled rows, lower promotion.min_rows"

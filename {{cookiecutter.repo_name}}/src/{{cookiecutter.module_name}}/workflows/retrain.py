@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..tracking import decision_records, registry, runs
+from ..tracking import decision_records, registry, runs, store
 from . import steps
 from .monitor import MonitorReport, monitor
 from .promote import Decision, promote
@@ -62,6 +62,7 @@ def retrain(config: ExperimentConfig, batch_path: Path, *, always: bool = False)
         RefusedError: A step refused (the ``retrain`` run records which, and why).
     """
     name = steps.registered_name(config)
+    store.configure()
     story = RetrainStory()
     try:
         if registry.version_by_alias(name, registry.CHAMPION_ALIAS) is None:

@@ -13,7 +13,8 @@ import numpy as np
 
 from ..datasets import split_dataset
 from ..evaluation import Predictions
-from ..tracking import registry, runs, store
+from ..evaluation.importance import permutation_importance
+from ..tracking import recording, registry, runs, store
 from . import RefusedError
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
     from ..config import ExperimentConfig
     from ..datasets import Dataset, Split
-    from ..evaluation import Evaluation, Evaluator
+    from ..evaluation import Evaluation, Evaluator, Objective
     from ..models import Model
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ __all__ = [
     "RunSummary",
     "evaluate",
     "held_out",
+    "measure_importance",
     "open_experiment",
     "registered_name",
     "score",
@@ -163,3 +165,27 @@ def evaluate(evaluator: Evaluator, target: pd.Series, predictions: Predictions) 
     for name, value in evaluation.metrics.items():
         logger.info("      %-10s %.4f", name, value)
     return evaluation
+
+
+def measure_importance(
+    model: Model,
+    split: Split,
+    evaluator: Evaluator,
+    objective: Objective,
+    config: ExperimentConfig,
+) -> None:
+    """Measure and log the permutation importance of the model's features (held-out rows)."""
+    spec = config.importance
+    importances = permutation_importance(
+        model,
+        split.test_features,
+        split.test_target,
+        evaluator,
+        objective,
+        rows=spec.rows,
+        repeats=spec.repeats,
+        seed=config.seed,
+    )
+    top = ", ".join(f"{each.feature} {each.mean:+.4f}" for each in importances[:3])
+    logger.info("      relies most on (%s drop when shuffled): %s", objective.metric, top)
+    recording.log_importance(importances, objective.metric)

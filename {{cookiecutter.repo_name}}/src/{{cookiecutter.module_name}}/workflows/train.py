@@ -73,6 +73,8 @@ def train(
         progress.step("Evaluating on %d held-out rows", len(split.test_target))
         predictions = steps.score(model, split.test_features)
         evaluation = steps.evaluate(evaluator, split.test_target, predictions)
+        if model.permutation_importance and config.importance.repeats:
+            steps.measure_importance(model, split, evaluator, objective, config)
 
         progress.step("Logging the model (signed by %s), metrics, figures", signer.name)
         logged = model_store.log_model(model, split.test_features, predictions.labels)
