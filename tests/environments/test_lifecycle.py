@@ -207,3 +207,28 @@ def test_monitor_passes_the_unshifted_batch_and_flags_the_shifted_one(project, l
     monitors = [r for r in read_store(project)["runs"] if r["tags"].get("run_type") == "monitor"]
     assert {run["tags"]["decision"] for run in monitors} == {"ok", "retrain"}
     assert all("monitor_report.json" in run["artifacts"] for run in monitors)
+
+
+def test_a_dry_run_reports_the_evidence_and_moves_nothing(project, loop, tmp_path):
+    # As the pull-request review job runs it: a new candidate, judged with a slice, a report.
+    champion_before = aliases(project)["champion"]
+    project.make("train", "ARGS=model.params.C=3.0")
+    report_file = tmp_path / "report.md"
+
+    result = cli(
+        project, "promote", "--dry-run", "--report", str(report_file),
+        'promotion.slices=["mean radius"]',
+    )  # fmt: skip
+
+    assert result.returncode in (0, NOT_PROMOTED), result.stdout + result.stderr
+    assert "Dry run, nothing moved" in result.stdout
+    assert aliases(project)["champion"] == champion_before
+    report = report_file.read_text(encoding="utf-8")
+    assert report.startswith(f"## Promotion (dry run): {MODEL} version")
+    assert re.search(r"mean radius in \(", report)  # the slices, by quantile bins
+    assert "roc_auc" in report
+    dry_runs = [
+        run for run in read_store(project)["runs"] if run["tags"].get("decision") == "dry_run"
+    ]
+    assert len(dry_runs) == 1
+    assert "MODEL_CARD.md" in dry_runs[0]["artifacts"]

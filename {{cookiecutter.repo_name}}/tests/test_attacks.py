@@ -29,6 +29,9 @@ from {{ cookiecutter.module_name }}.workflows import serve as serve_workflow
 from {{ cookiecutter.module_name }}.workflows.promote import promote
 from {{ cookiecutter.module_name }}.workflows.train import train
 
+# Whole workflows against a real store: `make test-all`, not the fast `make test`.
+pytestmark = pytest.mark.slow
+
 TREE = BlockSpec("sklearn", {"estimator": "sklearn.tree.DecisionTreeClassifier"})
 CONFIG = dataclasses.replace(make_config(rows=200), model=TREE)
 MODEL = CONFIG.registered_model

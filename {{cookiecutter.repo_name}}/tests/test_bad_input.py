@@ -6,6 +6,7 @@ scikit-learn champion (built once for the module).
 """
 
 import dataclasses
+import shutil
 
 import pandas as pd
 import pytest
@@ -139,9 +140,10 @@ WITH_CONFIG = ("predict", "evaluate", "monitor", "train", "promote")
 
 
 @pytest.fixture(scope="module")
-def champion_store(tmp_path_factory, signing_keys):
+def champion_store(tmp_path_factory, signing_keys, initialised_store):
     """A store with a scikit-learn champion, built once for every case of the table."""
     folder = tmp_path_factory.mktemp("bad-input-store")
+    shutil.copyfile(initialised_store, folder / "mlflow.db")
     uri = store.sqlite_uri(folder / "mlflow.db")
     with pytest.MonkeyPatch.context() as patch:
         for name, value in {"MLFLOW_TRACKING_URI": uri, **signing_keys}.items():

@@ -12,6 +12,9 @@ from {{ cookiecutter.module_name }}.workflows.compare import (
 from {{ cookiecutter.module_name }}.workflows.promote import promote
 from {{ cookiecutter.module_name }}.workflows.train import train
 
+# Whole workflows against a real store: `make test-all`, not the fast `make test`.
+pytestmark = pytest.mark.slow
+
 BEST, WORSE = make_config(margin=0.0, rows=200), make_config(margin=1.5, rows=200)
 OTHER_ROWS = make_config(margin=0.0, rows=200, split_seed=3)
 

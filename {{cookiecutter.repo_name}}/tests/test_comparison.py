@@ -10,6 +10,9 @@ from {{ cookiecutter.module_name }}.evaluation import (
     compare_on_same_rows,
 )
 
+# Thousands of bootstrap resamples: `make test-all`, not the fast `make test`.
+pytestmark = pytest.mark.slow
+
 
 def classifier_predictions(rng, target, accuracy):
     labels = np.where(rng.random(len(target)) < accuracy, target, 1 - target)

@@ -4,11 +4,15 @@ import os
 import subprocess
 import sys
 
+import pytest
 from conftest import write_config
 
 from {{ cookiecutter.module_name }} import cli
 from {{ cookiecutter.module_name }}.paths import PROJECT_ROOT
 from {{ cookiecutter.module_name }}.tracking import store
+
+# Whole workflows against a real store: `make test-all`, not the fast `make test`.
+pytestmark = pytest.mark.slow
 
 LIBRARY_LINES = ("INFO mlflow", "Successfully registered", "Created version", "Trusting")
 

@@ -238,6 +238,7 @@ def test_workflow_example_is_a_list_of_steps(example):
         assert {"name", "run"} <= set(step) or "uses" in step, f"{example}: {step!r}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", CONFIGS, ids=str)
 def test_config_example_is_trained_and_promoted(
     example, documented_modules, tracking_store, tmp_path

@@ -21,6 +21,9 @@ from {{ cookiecutter.module_name }}.workflows.predict import predict
 from {{ cookiecutter.module_name }}.workflows.promote import promote
 from {{ cookiecutter.module_name }}.workflows.train import train
 
+# Whole workflows against a real store: `make test-all`, not the fast `make test`.
+pytestmark = pytest.mark.slow
+
 DIABETES = BlockSpec("sklearn", {"name": "diabetes"})
 MIXED = BlockSpec(import_path(MixedDataset))
 

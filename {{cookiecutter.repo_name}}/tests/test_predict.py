@@ -13,6 +13,9 @@ from {{ cookiecutter.module_name }}.workflows.predict import predict
 from {{ cookiecutter.module_name }}.workflows.promote import promote
 from {{ cookiecutter.module_name }}.workflows.train import train
 
+# Whole workflows against a real store: `make test-all`, not the fast `make test`.
+pytestmark = pytest.mark.slow
+
 CONFIG = make_config(rows=200)
 
 

@@ -21,6 +21,9 @@ from {{ cookiecutter.module_name }}.workflows import RefusedError, steps
 from {{ cookiecutter.module_name }}.workflows.promote import promote
 from {{ cookiecutter.module_name }}.workflows.train import train
 
+# Whole workflows against a real store: `make test-all`, not the fast `make test`.
+pytestmark = pytest.mark.slow
+
 BEST = make_config(margin=0.0, rows=200)
 WORSE = make_config(margin=1.5, rows=200)
 

@@ -1,6 +1,7 @@
 """What the UI shows: model-training experiments, named runs, described registered versions."""
 
 import mlflow
+import pytest
 from conftest import write_config
 
 from {{ cookiecutter.module_name }} import cli
@@ -8,6 +9,9 @@ from {{ cookiecutter.module_name }}.tracking import store
 from {{ cookiecutter.module_name }}.tracking.runs import input_digest
 from {{ cookiecutter.module_name }}.workflows.evaluate import evaluate
 from {{ cookiecutter.module_name }}.workflows.train import train
+
+# Whole workflows against a real store: `make test-all`, not the fast `make test`.
+pytestmark = pytest.mark.slow
 
 
 def test_experiments_open_as_model_training(tracking_store):

@@ -23,6 +23,9 @@ from {{ cookiecutter.module_name }}.workflows.promote import promote
 from {{ cookiecutter.module_name }}.workflows.serve import load_served
 from {{ cookiecutter.module_name }}.workflows.train import train
 
+# Whole workflows against a real store: `make test-all`, not the fast `make test`.
+pytestmark = pytest.mark.slow
+
 CONFIG = make_config()
 
 

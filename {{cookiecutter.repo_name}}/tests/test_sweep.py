@@ -23,6 +23,9 @@ from {{ cookiecutter.module_name }}.tracking import (
 )
 from {{ cookiecutter.module_name }}.workflows import sweep as sweeping
 
+# Whole workflows against a real store: `make test-all`, not the fast `make test`.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def journal(tmp_path, monkeypatch):

@@ -59,6 +59,7 @@ def first_run(barrier):
         mlflow.log_metric("ok", 1.0)
 
 
+@pytest.mark.slow
 def test_parallel_first_runs_on_a_fresh_store_all_succeed(isolated_tracking):
     """Four processes start a run at the same moment on a store that does not exist yet."""
     # Forked processes inherit the imports, so they all reach the store at once (and fast).

@@ -65,6 +65,7 @@ def test_train_tracks_a_complete_run(tracking_store, dummy_config, dummy_dataset
     assert metrics == pytest.approx(run.data.metrics, abs=1e-12)
 
 
+@pytest.mark.slow
 def test_runs_are_reproducible_and_evaluated_on_the_same_rows(tracking_store, dummy_config):
     first = train(dummy_config)
     second = train(dummy_config)
