@@ -41,12 +41,32 @@ def test_make_install_creates_the_environment_and_the_git_hooks(project):
     ]
 
 
-def test_generated_test_suite_passes(project):
-    result = project.make("test")
+def passed(result) -> int:
+    """How many tests a green pytest run passed (fails on any failure or error)."""
     summary = result.stdout.strip().splitlines()[-1]
-    assert re.search(r"\d+ passed", summary), result.stdout[-3000:]
-    assert "failed" not in summary
-    assert "error" not in summary
+    assert "failed" not in summary, result.stdout[-3000:]
+    assert "error" not in summary, result.stdout[-3000:]
+    count = re.search(r"(\d+) passed", summary)
+    assert count, result.stdout[-3000:]
+    return int(count.group(1))
+
+
+def test_generated_fast_tests_pass(project):
+    result = project.make("test")
+    assert passed(result) > 0
+    assert re.search(r"\d+ deselected", result.stdout)  # the slow ones are left out
+
+
+def test_every_generated_test_passes_in_parallel(installed_project):
+    """`make test-all` (what the generated CI runs): the slow tests too, with pytest-xdist.
+
+    Once, in the uv project: the fast tests already pass in every manager's environment.
+    """
+    project = installed_project("uv")
+    fast = passed(project.make("test"))
+    result = project.make("test-all", timeout=1800)
+    assert passed(result) > fast
+    assert re.search(r"created: \d+/\d+ worker", result.stdout)  # run by pytest-xdist
 
 
 def test_make_lint_passes(project):

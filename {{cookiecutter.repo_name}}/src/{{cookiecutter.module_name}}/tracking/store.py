@@ -14,6 +14,8 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -89,7 +91,7 @@ def configure() -> str:
     import mlflow
 
     database = sqlite_path(uri)
-    if database is not None:
+    if database is not None and not _has_schema(database):
         _local_store(database)
     mlflow.set_tracking_uri(uri)
     for logger_name, text in KNOWN_WARNINGS.items():
@@ -158,6 +160,27 @@ def experiment_id(name: str) -> str | None:
 def artifacts_folder(database: Path) -> Path:
     """Return the artifact folder of a local SQLite store: ``mlartifacts/`` beside it."""
     return database.parent / ARTIFACTS_FOLDER
+
+
+def _has_schema(database: Path) -> bool:
+    """Whether a SQLite file holds MLflow's whole schema: its last migration is stamped.
+
+    A read-only query of a few milliseconds, where opening the store a second time to find
+    out (MLflow opens its own) costs a few tenths of a second on every command. A store
+    being created by another process is stamped with an earlier migration: locked path.
+    """
+    if not database.is_file():
+        return False
+    try:  # a private function of MLflow's: without it, take the locked path
+        from mlflow.store.db.utils import _get_latest_schema_revision
+    except ImportError:
+        return False
+    try:
+        with closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            stamped = db.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.Error:  # no schema yet: take the locked path
+        return False
+    return stamped is not None and stamped[0] == _get_latest_schema_revision()
 
 
 @functools.cache
