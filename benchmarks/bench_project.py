@@ -9,9 +9,16 @@ side in one run (before and after alternate, so a busy moment hits both alike):
 1. ``python -m <module> --help``;
 2. the first ``make train`` of a fresh project (the store deleted, then ``make install``);
 3. ``make train`` on an existing store;
-4. the generated ``make test``, warm (a first, untimed run compiles the bytecode).
+4. the generated ``make test``, warm (a first, untimed run compiles the bytecode; since
+   issue 16 it is the fast tier, ``make test-all`` runs everything);
+5. ``predict`` of 20 rows with the champion: the start-up of a command that loads a model
+   (both projects promote their candidate first, untimed).
 
 Then, in the "after" project only:
+
+- ``make test-all`` (every generated test, pytest-xdist on every core), warm;
+- ``serve`` on the champion: p50 and p95 latency of 200 one-row requests, one at a time, and
+  requests per second;
 
 5. an untracked training of the same model (load, split, fit, evaluate; no MLflow), as a
    whole process: the first ``make train`` is compared with it (goal: at most 2x);
@@ -69,7 +76,79 @@ print(evaluator.evaluate(split.test_target, model.predict(split.test_features), 
 """
 
 
+ROWS_SCRIPT = """
+from sklearn.datasets import load_breast_cancer
+frame = load_breast_cancer(as_frame=True).frame.drop(columns="target").head(20)
+frame.to_csv({path!r}, index=False)
+"""
+SERVE_REQUESTS = 200
+
+
 # --- Outer script: runs under the template's .venv, standard library only. ---------------
+
+
+def serve_latency(project: Path, module: str, rows_file: Path, out: Path) -> None:
+    """Serve the champion on 127.0.0.1; time one-row requests one at a time: p50, p95, rps."""
+    import csv
+    import signal
+    import socket
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with rows_file.open(encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        columns = next(reader)
+        row = [float(value) for value in next(reader)]
+    body = json.dumps({"dataframe_split": {"columns": columns, "data": [row]}}).encode()
+    log = (out / "serve.log").open("w")
+    server = subprocess.Popen(
+        [str(project / ".venv" / "bin" / "python"), "-m", module, "serve", "--port", str(port)],
+        cwd=project,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"serve did not start: see {out / 'serve.log'}") from None
+                time.sleep(0.5)
+
+        def ask() -> None:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/invocations",
+                data=body,
+                headers={"Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(request, timeout=30) as response:
+                response.read()
+
+        for _ in range(20):  # warm-up, untimed
+            ask()
+        latencies = []
+        started = time.perf_counter()
+        for _ in range(SERVE_REQUESTS):
+            latencies.append(seconds(ask)[0])
+        elapsed = time.perf_counter() - started
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        log.close()
+    latencies.sort()
+    p50 = statistics.median(latencies)
+    p95 = latencies[int(0.95 * len(latencies)) - 1]
+    print(
+        f"serve on the champion [after], {SERVE_REQUESTS} one-row requests one at a time: "
+        f"p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, {SERVE_REQUESTS / elapsed:.0f} req/s",
+        flush=True,
+    )
 
 
 def bench_project(runs: int, before: str) -> None:
@@ -99,6 +178,8 @@ def bench_project(runs: int, before: str) -> None:
         module = answers["context"]["cookiecutter"]["module_name"]
         python = str(project / ".venv" / "bin" / "python")
         print(f"before: template at {before}; after: this checkout", flush=True)
+        rows_file = out / "rows.csv"
+        run([python, "-c", ROWS_SCRIPT.format(path=rows_file)], cwd=project)
 
         def fresh_store(folder: Path) -> None:
             for name in ("mlflow.db", "mlflow.db.lock"):
@@ -113,9 +194,27 @@ def bench_project(runs: int, before: str) -> None:
             ("first make train of a fresh project", ["make", "train"], fresh_store, runs),
             ("make train, existing store", ["make", "train"], None, runs),
             ("make test, warm", ["make", "test"], None, min(runs, MAX_TEST_RUNS)),
+            (
+                "predict 20 rows (start-up)",
+                [
+                    ".venv/bin/python",
+                    "-m",
+                    module,
+                    "predict",
+                    str(rows_file),
+                    "--overwrite",
+                    "--output",
+                    str(out / "predictions.csv"),
+                ],
+                None,
+                runs,
+            ),
         ]
         medians: dict[str, dict[str, float]] = {}
         for label, command, setup, count in commands:
+            if label.startswith("predict"):
+                for folder in projects.values():
+                    run(["make", "promote"], cwd=folder, MLFLOW_TRACKING_URI="")
             for folder in projects.values():  # untimed: compiles bytecode, creates the store
                 run(command, cwd=folder, MLFLOW_TRACKING_URI="")
             samples: dict[str, list[float]] = {name: [] for name in projects}
@@ -132,6 +231,16 @@ def bench_project(runs: int, before: str) -> None:
                 report(f"{label} [{name}]", medians[label][name], values)
             ratio = medians[label]["after"] / medians[label]["before"]
             print(f"    after / before: {ratio:.2f}", flush=True)
+
+        # Every generated test, in parallel: what the generated CI runs.
+        run(["make", "test-all"], cwd=project, MLFLOW_TRACKING_URI="")  # untimed, warm-up
+        median, samples_ = median_seconds(
+            lambda: run(["make", "test-all"], cwd=project, MLFLOW_TRACKING_URI=""),
+            min(runs, MAX_TEST_RUNS),
+        )
+        report("make test-all (xdist), warm [after]", median, samples_)
+
+        serve_latency(project, module, rows_file, out)
 
         # 5. The first training against the same work untracked, as whole processes.
         script = out / "untracked.py"
