@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import batches
 from .recording import log_decision, log_report, log_table, log_values
+from .registry import MODEL_CARD
 from .retries import retried
 from .runs import DECISION_TAG, REPRODUCES_TAG, RUN_TYPE_TAG
 
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from ..evaluation import MetricComparison, Objective
     from ..evaluation.slices import SliceReport
 
-MODEL_CARD = "MODEL_CARD.md"
 SLICE_TABLE = "slices_table.json"
 
 

@@ -34,6 +34,7 @@ def alias_uri(name: str, alias: str) -> str:
 
 
 CARD_LINE = "Model card of the latest promotion decision:"
+MODEL_CARD = "MODEL_CARD.md"  # the file of a promotion run that a version links to
 
 
 def version_uri(version: ModelVersion) -> str:
@@ -226,8 +227,6 @@ def withdraw_unfinished(name: str | None, experiment_id: str) -> list[str]:
 def link_model_card(version: ModelVersion, run_id: str) -> None:
     """Point a version's description at the model card of its latest promotion decision."""
     import mlflow
-
-    from .decision_records import MODEL_CARD
 
     client = mlflow.MlflowClient()
     current = retried(lambda: client.get_model_version(version.name, str(version.version)))

@@ -26,7 +26,6 @@ from ..reporting import PromotionEvidence, render_model_card
 from ..tracking import (
     champions,
     decision_records,
-    model_store,
     recording,
     registry,
     run_lineage,
@@ -34,13 +33,13 @@ from ..tracking import (
     store,
 )
 from . import promotion_evidence, steps
+from .contenders import Contender, load_contender
 from .promotion_comparison import Comparison, Scores, compare
 from .promotion_rows import Rows, promotion_rows
 
 if TYPE_CHECKING:
     from ..config import ExperimentConfig
     from ..evaluation import Evaluator, MetricComparison
-    from ..tracking.model_store import StoredModel
     from ..tracking.registry import ModelVersion
 
 logger = logging.getLogger(__name__)
@@ -85,20 +84,6 @@ class Decision:
         return BELOW_FLOOR if self.below_floor else KEPT
 
 
-@dataclass(frozen=True)
-class Contender:
-    """A model in the comparison: its role, its registered version and the loaded model."""
-
-    role: str
-    version: ModelVersion
-    stored: StoredModel
-
-    @property
-    def number(self) -> str:
-        """Its version number."""
-        return str(self.version.version)
-
-
 def promote(
     config: ExperimentConfig,
     *,
@@ -138,7 +123,7 @@ def promote(
     progress = steps.Progress(4 if champion_version is not None else 3, logger)
     progress.step("Loading both models, verified, and the rows they are scored on")
     contenders = [
-        _contender(role, each, config)
+        load_contender(role, each, config)
         for role, each in (("challenger", challenger_version), ("champion", champion_version))
         if each is not None
     ]
@@ -255,12 +240,6 @@ def _require_finished_training(role: str, version: ModelVersion | None) -> None:
             f"{version.run_id}, which is {status}, not FINISHED: only a finished training can "
             "be promoted"
         )
-
-
-def _contender(role: str, version: ModelVersion, config: ExperimentConfig) -> Contender:
-    """Load a version, verified (its signature) before anything of it is read."""
-    stored = model_store.load(registry.version_uri(version), trust_unsigned=config.trust_pickle)
-    return Contender(role, version, stored)
 
 
 def _score(contender: Contender, evaluator: Evaluator, rows: Rows) -> Scores:

@@ -16,7 +16,7 @@ from ..tracking import registry, run_facts
 if TYPE_CHECKING:
     from ..config import ExperimentConfig
     from ..evaluation import Evaluator, Objective, gate
-    from .promote import Contender
+    from .contenders import Contender
     from .promotion_comparison import Comparison, Scores
     from .promotion_rows import Rows
 
