@@ -29,12 +29,20 @@ CONFIG = """\
 experiment: growing-bench
 registered_model: growing-bench
 dataset: {{type: file, path: {path}, target: label}}
-model: {{type: sklearn, estimator: sklearn.linear_model.LogisticRegression,
-        params: {{C: {c}, max_iter: 200}}}}
+model: {model}
 evaluator: classification
 split: {{test_size: 0.25}}
 promotion: {{metric: roc_auc, resamples: 200}}
 """
+
+# The champion, and a challenger that loses on every run (ROC AUC 0.5), so that each timed
+# promotion does the same work in every version of the template.
+MODELS = {
+    "1.0": "{type: sklearn, estimator: sklearn.linear_model.LogisticRegression, "
+    "params: {C: 1.0, max_iter: 200}}",
+    "worse": "{type: sklearn, estimator: sklearn.dummy.DummyClassifier, "
+    "params: {strategy: prior}}",
+}
 
 
 def project_from(template: Path, out: Path) -> Path:
@@ -119,7 +127,7 @@ def inner(table: Path, runs: int, out: Path) -> None:
     timings: dict[str, list] = {name: [] for name in steps}
     with tempfile.TemporaryDirectory() as scratch:
         mlflow.set_tracking_uri(f"sqlite:///{scratch}/mlflow.db")
-        config = parse_config(CONFIG.format(path=table, c=1.0))
+        config = parse_config(CONFIG.format(path=table, model=MODELS["1.0"]))
         for _ in range(runs):
             for name, step in (
                 ("fingerprints", lambda: dataset_fingerprints(dataset)),
@@ -155,12 +163,12 @@ def bench_promote(projects: dict[str, Path], scratch: Path, runs: int) -> None:
     stores, configs = {}, {}
     for name, project in projects.items():
         stores[name] = scratch / f"{name}.db"
-        configs[name] = {c: scratch / f"{name}-{c}.yaml" for c in ("1.0", "0.0001")}
+        configs[name] = {c: scratch / f"{name}-{c}.yaml" for c in MODELS}
         for c, path in configs[name].items():
-            path.write_text(CONFIG.format(path=table, c=c), encoding="utf-8")
+            path.write_text(CONFIG.format(path=table, model=MODELS[c]), encoding="utf-8")
         cli(project, "train", str(configs[name]["1.0"]), store=stores[name])
         cli(project, "promote", str(configs[name]["1.0"]), store=stores[name])
-        cli(project, "train", str(configs[name]["0.0001"]), store=stores[name])  # worse
+        cli(project, "train", str(configs[name]["worse"]), store=stores[name])
     samples: dict[str, list[float]] = {name: [] for name in projects}
     for _ in range(runs):
         for name, project in projects.items():

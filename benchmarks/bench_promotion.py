@@ -20,7 +20,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from benchmarks.bench_growing import CONFIG, PROMOTE_ROWS, cli, in_project, project_from
+from benchmarks.bench_growing import CONFIG, MODELS, PROMOTE_ROWS, cli, in_project, project_from
 
 SLICES = "promotion.slices=[x0]"
 TEN_BINS = "promotion.slice_bins=10"
@@ -54,10 +54,10 @@ def main() -> None:
         table = scratch / "table.parquet"
         in_project(project, "--table", str(table), "--rows", str(PROMOTE_ROWS))
         store = scratch / "mlflow.db"
-        configs = {c: scratch / f"config-{c}.yaml" for c in ("1.0", "0.0001")}
+        configs = {c: scratch / f"config-{c}.yaml" for c in MODELS}
         for c, path in configs.items():
-            path.write_text(CONFIG.format(path=table, c=c), encoding="utf-8")
-        champion, worse = str(configs["1.0"]), str(configs["0.0001"])
+            path.write_text(CONFIG.format(path=table, model=MODELS[c]), encoding="utf-8")
+        champion, worse = str(configs["1.0"]), str(configs["worse"])
         cli(project, "train", champion, store=store)
         cli(project, "promote", champion, store=store)
         cli(project, "train", worse, store=store)
