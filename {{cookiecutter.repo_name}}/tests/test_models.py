@@ -1,5 +1,8 @@
 """Models: the scikit-learn wrapper, reproducibility, and storing models in MLflow."""
 
+import subprocess
+import sys
+
 import mlflow
 import numpy as np
 import pytest
@@ -74,6 +77,44 @@ def test_project_transformer_is_logged_with_skops_signed_and_loads_back(
     assert loaded.metadata.flavors["sklearn"]["serialization_format"] == "skops"
     assert isinstance(loaded.model.estimator_.steps[0][1], QuantileClipper)
     assert loaded.input_names == ["x1", "x2"]
+
+
+def test_a_numpy_ufunc_in_a_pipeline_round_trips_with_skops(tracking_store, dummy_dataset):
+    # skops trusts no type by default here (see the next test): the ufunc is an untrusted
+    # type of the file, trusted because the file is verified.
+    pipeline = make_pipeline(FunctionTransformer(np.abs), LogisticRegression())
+    model = SklearnModel(import_path(pipelines.logistic_regression))
+    model.estimator_ = pipeline.fit(dummy_dataset.features, dummy_dataset.target)
+
+    loaded = model_store.check_reloads(
+        log(model, dummy_dataset.features), model, dummy_dataset.features
+    )
+
+    assert loaded.metadata.flavors["sklearn"]["serialization_format"] == "skops"
+    assert "numpy.absolute" in loaded.metadata.flavors["sklearn"]["skops_trusted_types"]
+
+
+@pytest.mark.slow  # a fresh interpreter: skops is imported once per process
+def test_skops_is_imported_without_its_default_lists_and_leaves_nothing_patched():
+    code = (
+        "import mlflow\n"
+        "from {{ cookiecutter.module_name }}.tracking import skops_import\n"
+        "skops_import.skops_io()\n"
+        "import sklearn.utils, skops.io._utils as utils, skops.io._trusted_types as lists\n"
+        "print(len(lists.SKLEARN_ESTIMATOR_TYPE_NAMES), len(lists.NUMPY_UFUNC_TYPE_NAMES),"
+        " len(lists.SCIPY_UFUNC_TYPE_NAMES), sklearn.utils.all_estimators.__name__,"
+        " utils.get_public_type_names.__name__)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == [
+        "0",
+        "0",
+        "0",
+        "all_estimators",
+        "get_public_type_names",
+    ]
 
 
 def test_estimators_skops_cannot_store_are_pickled_signed_and_load(tracking_store, dummy_dataset):

@@ -10,16 +10,15 @@ after its files were verified (:mod:`.model_store`): then every type it names is
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from ..models import Model, SklearnModel
 from ..signatures import UntrustedModelError
 from .environment import allowed_pickle
+from .skops_import import skops_io
 
 logger = logging.getLogger(__name__)
 
@@ -70,11 +69,11 @@ def _skops_or_cloudpickle(estimator: object) -> dict[str, Any]:
     Objects skops cannot handle (lambdas, classes defined in functions) are stored with
     cloudpickle: equally safe here, since every model is verified before it is read.
     """
-    skops_io = _skops_io()
+    skops = skops_io()
     try:
-        data = skops_io.dumps(estimator)
-        untrusted = skops_io.get_untrusted_types(data=data)
-        skops_io.loads(data, trusted=untrusted)  # some objects are written but cannot be read
+        data = skops.dumps(estimator)
+        untrusted = skops.get_untrusted_types(data=data)
+        skops.loads(data, trusted=untrusted)  # some objects are written but cannot be read
     except Exception as error:
         logger.info("skops cannot store this estimator (%s): using cloudpickle", error)
         return {"serialization_format": "cloudpickle"}
@@ -83,33 +82,12 @@ def _skops_or_cloudpickle(estimator: object) -> dict[str, Any]:
     return {"serialization_format": "skops", "skops_trusted_types": untrusted}
 
 
-def _skops_io() -> ModuleType:
-    """``skops.io``, imported without importing every scikit-learn estimator (about 2 s).
-
-    At import, skops lists the estimators it trusts by default by importing all of
-    scikit-learn (``sklearn.utils.all_estimators``). This project never relies on that
-    list: a model is trusted by its signature, and every type its verified file names is
-    passed to skops explicitly. So while skops is imported the list is left empty, and
-    loading a model imports only the modules its estimator lives in.
-    """
-    if "skops.io" not in sys.modules:
-        import sklearn.utils
-
-        every_estimator = sklearn.utils.all_estimators
-        sklearn.utils.all_estimators = lambda *args, **kwargs: []
-        try:
-            import skops.io  # noqa: F401 - imported for sys.modules
-        finally:
-            sklearn.utils.all_estimators = every_estimator
-    return sys.modules["skops.io"]
-
-
 def _load_sklearn(local: Path, conf: dict[str, Any]) -> Model:
     """Read a verified scikit-learn model: every type its skops file names is trusted."""
     path = local / conf["pickled_model"]
     if conf.get("serialization_format") == "skops":
-        skops_io = _skops_io()
-        estimator = skops_io.load(path, trusted=skops_io.get_untrusted_types(file=path))
+        skops = skops_io()
+        estimator = skops.load(path, trusted=skops.get_untrusted_types(file=path))
     else:
         import cloudpickle
 

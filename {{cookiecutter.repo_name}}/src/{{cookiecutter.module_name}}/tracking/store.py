@@ -131,7 +131,8 @@ def set_experiment(name: str) -> str:
     import mlflow
 
     database = sqlite_path(mlflow.get_tracking_uri())
-    if database is not None:
+    # MLflow's own store answers first: the local one is opened only to create an experiment.
+    if database is not None and retried(lambda: mlflow.get_experiment_by_name(name)) is None:
         store = _local_store(database)
         with _lock(database):  # two first runs of an experiment would both create it
             if store.get_experiment_by_name(name) is None:
