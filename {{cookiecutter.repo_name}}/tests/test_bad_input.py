@@ -18,6 +18,9 @@ from {{ cookiecutter.module_name }}.tracking import store
 from {{ cookiecutter.module_name }}.workflows.promote import promote
 from {{ cookiecutter.module_name }}.workflows.train import train
 
+# Commands on a trained and promoted champion, like test_predict.py: `make test-all`.
+pytestmark = pytest.mark.slow
+
 CONFIG = dataclasses.replace(
     make_config(rows=120),
     model=BlockSpec("sklearn", {"estimator": "sklearn.linear_model.LogisticRegression"}),
