@@ -179,7 +179,7 @@ def bench_project(runs: int, before: str) -> None:
         python = str(project / ".venv" / "bin" / "python")
         print(f"before: template at {before}; after: this checkout", flush=True)
         rows_file = out / "rows.csv"
-        run([python, "-c", ROWS_SCRIPT.format(path=rows_file)], cwd=project)
+        run([python, "-c", ROWS_SCRIPT.format(path=str(rows_file))], cwd=project)
 
         def fresh_store(folder: Path) -> None:
             for name in ("mlflow.db", "mlflow.db.lock"):

@@ -3,9 +3,10 @@
 import multiprocessing
 import sys
 
+import mlflow
 import pytest
 
-from {{ cookiecutter.module_name }}.tracking import store
+from {{ cookiecutter.module_name }}.tracking import registry, store
 
 
 @pytest.fixture
@@ -76,3 +77,19 @@ def test_parallel_first_runs_on_a_fresh_store_all_succeed(isolated_tracking):
 
     store.configure()
     assert len(mlflow.search_runs(experiment_names=["parallel"])) == 4
+
+
+def test_only_versions_of_runs_that_failed_or_were_killed_are_withdrawn(tracking_store, tmp_path):
+    client = mlflow.MlflowClient()
+    experiment_id = store.set_experiment("withdrawals")
+    client.create_registered_model("withdrawn-model")
+    for status in ("FINISHED", "FAILED", "KILLED", "RUNNING"):  # versions 1 to 4
+        run_id = client.create_run(experiment_id).info.run_id
+        if status != "RUNNING":
+            client.set_terminated(run_id, status)
+        client.create_model_version("withdrawn-model", str(tmp_path), run_id=run_id)
+
+    assert sorted(registry.withdraw_unfinished("withdrawn-model", experiment_id)) == ["2", "3"]
+    left = client.search_model_versions("name = 'withdrawn-model'")
+    assert sorted(str(version.version) for version in left) == ["1", "4"]
+    assert registry.withdraw_unfinished("withdrawn-model", experiment_id) == []

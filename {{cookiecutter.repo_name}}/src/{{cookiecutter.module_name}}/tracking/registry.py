@@ -210,13 +210,19 @@ def withdraw_unfinished(name: str | None, experiment_id: str) -> list[str]:
     if not by_run:
         return []
     listed = ", ".join(f"'{run_id}'" for run_id in by_run)
-    runs = retried(
+    # The store picks the runs that ended otherwise than FINISHED (MLflow's filters take no
+    # list of statuses): reading every version's run would grow with the registry's history.
+    ended_otherwise = retried(
         lambda: client.search_runs(
-            [experiment_id], filter_string=f"attributes.run_id IN ({listed})"
+            [experiment_id],
+            filter_string=(
+                f"attributes.run_id IN ({listed}) AND attributes.status != 'FINISHED'"
+                " AND attributes.status != 'RUNNING'"
+            ),
         )
     )
     withdrawn = []
-    for run in runs:
+    for run in ended_otherwise:
         if run.info.status in ("FAILED", "KILLED"):
             version = by_run[run.info.run_id]
             retried(lambda v=version: client.delete_model_version(v.name, v.version))
