@@ -3,7 +3,6 @@
 import multiprocessing
 import sys
 
-import mlflow
 import pytest
 
 from {{ cookiecutter.module_name }}.tracking import registry, store
@@ -80,6 +79,8 @@ def test_parallel_first_runs_on_a_fresh_store_all_succeed(isolated_tracking):
 
 
 def test_only_versions_of_runs_that_failed_or_were_killed_are_withdrawn(tracking_store, tmp_path):
+    import mlflow
+
     client = mlflow.MlflowClient()
     experiment_id = store.set_experiment("withdrawals")
     client.create_registered_model("withdrawn-model")
