@@ -243,7 +243,8 @@ def test_concurrent_trainings_lose_nothing(project, tmp_path, attempt):
         outputs = [training.communicate(timeout=1200)[0] for training in trainings]
         failed = [out[-2000:] for t, out in zip(trainings, outputs, strict=True) if t.returncode]
         assert not failed, failed[0]
-        print(f"{CLIENTS} trainings in {time.monotonic() - started:.0f} s")
+        twins = sum("a duplicate start" in output for output in outputs)
+        print(f"{CLIENTS} trainings in {time.monotonic() - started:.0f} s, {twins} twins deleted")
 
         store = read_store_as(project, server)
         runs = {run["run_id"]: run for run in store["runs"] if run["tags"]["run_type"] == "train"}

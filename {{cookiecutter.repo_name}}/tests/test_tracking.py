@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from {{ cookiecutter.module_name }}.tracking import registry, store
+from {{ cookiecutter.module_name }}.tracking import registry, retries, runs, store
 
 
 @pytest.fixture
@@ -94,3 +94,34 @@ def test_only_versions_of_runs_that_failed_or_were_killed_are_withdrawn(tracking
     left = client.search_model_versions("name = 'withdrawn-model'")
     assert sorted(str(version.version) for version in left) == ["1", "4"]
     assert registry.withdraw_unfinished("withdrawn-model", experiment_id) == []
+
+
+def test_a_start_whose_answer_was_lost_leaves_one_run(tracking_store, monkeypatch):
+    """A busy server writes a start after it timed out, and after the retry looked for it."""
+    import mlflow
+
+    monkeypatch.setattr(retries.time, "sleep", lambda seconds: None)
+    experiment_id = store.set_experiment("lost-answers")
+    real_start_run = mlflow.start_run
+    late = []
+
+    def start_run(**arguments):
+        if not late:  # the first try: no answer in time
+            late.append(arguments["tags"])
+            raise TimeoutError("Read timed out")
+        run = real_start_run(**arguments)
+        twin = mlflow.MlflowClient().create_run(experiment_id, tags=late[0])  # written late
+        late.append(twin.info.run_id)
+        return run
+
+    monkeypatch.setattr(mlflow, "start_run", start_run)
+    with runs.tracked_run(experiment_id, "train") as run:
+        pass
+
+    left = mlflow.search_runs([experiment_id], output_format="list")
+    assert [(kept.info.run_id, kept.info.status) for kept in left] == [
+        (run.info.run_id, "FINISHED")
+    ]
+    twin = mlflow.MlflowClient().get_run(late[1])
+    assert (twin.info.lifecycle_stage, twin.info.status) == ("deleted", "KILLED")
+    assert twin.data.tags["closed_because"] == f"a duplicate start of run {run.info.run_id}"

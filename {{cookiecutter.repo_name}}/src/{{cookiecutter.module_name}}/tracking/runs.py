@@ -61,6 +61,8 @@ def tracked_run(
     any error. It is tagged with this machine and process, so that a run whose process died
     without a word (SIGKILL, power cut) can be found and closed later
     (:func:`close_abandoned_runs`). With ``parent_run_id`` it is nested under that run.
+    A start retried after a lost answer leaves one run: the twin the server wrote late is
+    deleted when the block ends.
     """
     import mlflow
 
@@ -94,7 +96,11 @@ def tracked_run(
     except BaseException:
         _end(run.info.run_id, "FAILED", after_error=True)
         raise
-    _end(run.info.run_id, "FINISHED", after_error=False)
+    else:
+        _end(run.info.run_id, "FINISHED", after_error=False)
+    finally:
+        if tries > 1:  # by now, a lost answer's run has long been written: delete it
+            _delete_duplicates(experiment_id, token, keep=run.info.run_id)
 
 
 @contextmanager
@@ -239,6 +245,33 @@ def _run_started_with(experiment_id: str, token: str) -> str | None:
         [experiment_id], filter_string=f"tags.`{START_TOKEN_TAG}` = '{token}'", max_results=1
     )
     return found[0].info.run_id if found else None
+
+
+def _delete_duplicates(experiment_id: str, token: str, keep: str) -> None:
+    """Delete the runs a retried start created besides ``keep``: their answers were lost.
+
+    A start whose answer timed out may still be written by the server after the retry
+    looked for it, leaving an empty RUNNING twin. It is tagged with the run it duplicates,
+    then deleted (restorable, and purged by ``mlflow gc``). Never raises: the run is whole.
+    """
+    from mlflow import MlflowClient
+
+    client = MlflowClient()
+    try:
+        twins = retried(
+            lambda: client.search_runs(
+                [experiment_id], filter_string=f"tags.`{START_TOKEN_TAG}` = '{token}'"
+            ),
+            max_wait=cleanup_wait_seconds(),
+        )
+        tags = batches.tags({"closed_because": f"a duplicate start of run {keep}"})
+        for twin in (run.info.run_id for run in twins if run.info.run_id != keep):
+            retried(lambda t=twin: client.log_batch(t, tags=tags))
+            retried(lambda t=twin: client.set_terminated(t, "KILLED"))
+            retried(lambda t=twin: client.delete_run(t))
+            logger.warning("Deleted run %s: a duplicate start of run %s", twin, keep)
+    except Exception as error:
+        logger.warning("Could not look for duplicates of run %s: %s", keep, error)
 
 
 def _process_tags() -> dict[str, str]:
