@@ -17,6 +17,7 @@ from {{ cookiecutter.module_name }}.config import (
 )
 from {{ cookiecutter.module_name }}.tracking import (
     recording,
+    retries,
     runs,
     study_storage,
     sweep_runs,
@@ -111,6 +112,37 @@ def test_the_same_command_adds_only_the_missing_trials(tracking_store, journal):
     assert again.parent.run_id == first.parent.run_id
     assert len(children(first.parent.run_id)) == 3
     assert sweeping.sweep(sweep_config(trials=3)).finished == 3
+
+
+def test_a_parent_run_whose_creation_answer_was_lost_is_made_once(
+    tracking_store, journal, monkeypatch
+):
+    """A busy server writes the parent run after the request timed out and the retry looked."""
+    monkeypatch.setattr(retries.time, "sleep", lambda seconds: None)
+    real_create_run = mlflow.MlflowClient.create_run
+    late = []
+
+    def create_run(client, experiment_id, *args, **kwargs):
+        if (kwargs.get("tags") or {}).get(runs.RUN_TYPE_TAG) != sweep_runs.SWEEP_RUN_TYPE:
+            return real_create_run(client, experiment_id, *args, **kwargs)  # the trials
+        if not late:  # the first try: no answer in time
+            late.append("timed out")
+            raise TimeoutError("Read timed out")
+        run = real_create_run(client, experiment_id, *args, **kwargs)
+        late.append(real_create_run(client, experiment_id, *args, **kwargs).info.run_id)
+        return run
+
+    monkeypatch.setattr(mlflow.MlflowClient, "create_run", create_run)
+    summary = sweeping.sweep(sweep_config(trials=1))
+
+    parents = mlflow.search_runs(
+        search_all_experiments=True,
+        filter_string=f"tags.{runs.RUN_TYPE_TAG} = '{sweep_runs.SWEEP_RUN_TYPE}'",
+        output_format="list",
+    )
+    assert [parent.info.run_id for parent in parents] == [summary.parent.run_id]
+    twin = mlflow.get_run(late[1])
+    assert (twin.info.lifecycle_stage, twin.info.status) == ("deleted", "KILLED")
 
 
 def test_fresh_studies_with_the_same_seed_propose_the_same_trials(

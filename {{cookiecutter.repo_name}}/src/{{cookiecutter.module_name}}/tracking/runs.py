@@ -75,7 +75,7 @@ def tracked_run(
         tries += 1
         # Creating a run is not idempotent: a busy server may create it and lose the answer.
         # A retry first looks for the run this token created, so that a run is made once.
-        created = _run_started_with(experiment_id, token) if tries > 1 else None
+        created = run_started_with(experiment_id, token) if tries > 1 else None
         return mlflow.start_run(
             run_id=created,
             experiment_id=None if created else experiment_id,
@@ -100,7 +100,7 @@ def tracked_run(
         _end(run.info.run_id, "FINISHED", after_error=False)
     finally:
         if tries > 1:  # by now, a lost answer's run has long been written: delete it
-            _delete_duplicates(experiment_id, token, keep=run.info.run_id)
+            delete_duplicates(experiment_id, token, keep=run.info.run_id)
 
 
 @contextmanager
@@ -237,8 +237,12 @@ def _what_a_promotion_did(run: Run) -> dict[str, str]:
     return {DECISION_TAG: "promoted" if moved else "none"}
 
 
-def _run_started_with(experiment_id: str, token: str) -> str | None:
-    """The id of the run an earlier try of :func:`tracked_run` created, if it was created."""
+def run_started_with(experiment_id: str, token: str) -> str | None:
+    """The id of the run an earlier try to create it made, if it was made.
+
+    Creating a run is not idempotent: a busy server may write it and lose the answer. A
+    creation tags the run with a fresh ``token`` (``START_TOKEN_TAG``); a retry looks first.
+    """
     from mlflow import MlflowClient
 
     found = MlflowClient().search_runs(
@@ -247,8 +251,8 @@ def _run_started_with(experiment_id: str, token: str) -> str | None:
     return found[0].info.run_id if found else None
 
 
-def _delete_duplicates(experiment_id: str, token: str, keep: str) -> None:
-    """Delete the runs a retried start created besides ``keep``: their answers were lost.
+def delete_duplicates(experiment_id: str, token: str, keep: str) -> None:
+    """Delete the runs a retried creation made besides ``keep``: their answers were lost.
 
     A start whose answer timed out may still be written by the server after the retry
     looked for it, leaving an empty RUNNING twin. It is tagged with the run it duplicates,

@@ -7,12 +7,19 @@ command never closes it as abandoned while some worker still runs trials under i
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import batches
 from .retries import retried
-from .runs import RUN_TYPE_TAG, find_run
+from .runs import (
+    RUN_TYPE_TAG,
+    START_TOKEN_TAG,
+    delete_duplicates,
+    find_run,
+    run_started_with,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -69,9 +76,17 @@ def create_sweep_run(
         SWEEP_STUDY_TAG: study,
         "sweep.storage": storage,
         "mlflow.runName": f"sweep {study}",
+        START_TOKEN_TAG: uuid.uuid4().hex,  # a retry finds the run a lost answer created
     }
-    run = retried(lambda: client.create_run(experiment_id, tags=tags))
-    run_id = run.info.run_id
+    tries = 0
+
+    def create() -> str:
+        nonlocal tries
+        tries += 1
+        created = run_started_with(experiment_id, tags[START_TOKEN_TAG]) if tries > 1 else None
+        return created or client.create_run(experiment_id, tags=tags).info.run_id
+
+    run_id = retried(create)
     params = {key: str(value) for key, value in settings.items()}
     retried(lambda: client.log_batch(run_id, params=batches.params(params)))
     return run_id
@@ -151,3 +166,7 @@ def record_sweep(
         retried(lambda f=figure, n=name: client.log_figure(run_id, f, f"figures/{n}.png"))
     if status is not None:
         retried(lambda: client.set_terminated(run_id, status))
+        # A creation retried after a lost answer may have left a twin: gone by the end.
+        parent = retried(lambda: client.get_run(run_id))
+        if token := parent.data.tags.get(START_TOKEN_TAG):
+            delete_duplicates(parent.info.experiment_id, token, keep=run_id)
