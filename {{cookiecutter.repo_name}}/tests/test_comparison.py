@@ -3,11 +3,13 @@
 import numpy as np
 import pytest
 
+from {{ cookiecutter.module_name }}.config import PromotionSpec
 from {{ cookiecutter.module_name }}.evaluation import (
     ClassificationEvaluator,
     Predictions,
     RegressionEvaluator,
     compare_on_same_rows,
+    gate,
 )
 
 # Thousands of bootstrap resamples: `make test-all`, not the fast `make test`.
@@ -52,3 +54,21 @@ def test_an_unknown_metric_is_an_error():
     same = Predictions(target, None)
     with pytest.raises(KeyError):
         compare_on_same_rows(ClassificationEvaluator(), "roc_auc", target, same, same)
+
+
+def test_the_power_line_of_two_models_that_predict_alike_names_no_detectable_size():
+    rng = np.random.default_rng(1)
+    target = rng.integers(0, 2, size=200)
+    same = classifier_predictions(rng, target, 0.9)
+    different = classifier_predictions(rng, target, 0.8)
+    evaluator = ClassificationEvaluator()
+    rule = PromotionSpec(metric="accuracy", margin=0.01)
+
+    alike = compare_on_same_rows(evaluator, "accuracy", target, same, same, seed=0)
+    assert gate.power_line(alike, rule) == (
+        "with 200 rows, accuracy does not differ on any resample: the two models score these "
+        "rows alike"
+    )
+    apart = compare_on_same_rows(evaluator, "accuracy", target, same, different, seed=0)
+    assert "differences smaller than 0.0" in gate.power_line(apart, rule)
+    assert apart.minimum_detectable > 0

@@ -109,6 +109,11 @@ def underpowered(comparison: MetricComparison, rule: PromotionSpec) -> bool:
 
 def power_line(comparison: MetricComparison, rule: PromotionSpec) -> str:
     """One sentence: the smallest difference the rows can detect, against the margin."""
+    if comparison.standard_error == 0:  # e.g. a retrained model predicting exactly as before
+        return (
+            f"with {comparison.rows} rows, {comparison.metric} does not differ on any resample: "
+            "the two models score these rows alike"
+        )
     line = (
         f"with {comparison.rows} rows, {comparison.metric} differences smaller than "
         f"{comparison.minimum_detectable:.4f} are likely to go unseen "
