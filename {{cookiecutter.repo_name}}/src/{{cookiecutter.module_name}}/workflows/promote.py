@@ -33,14 +33,13 @@ from ..tracking import (
     store,
 )
 from . import promotion_evidence, steps
-from .contenders import Contender, load_contender
+from .contenders import Contender, load_contender, promotion_run_name, versions_to_compare
 from .promotion_comparison import Comparison, Scores, compare
 from .promotion_rows import Rows, promotion_rows
 
 if TYPE_CHECKING:
     from ..config import ExperimentConfig
     from ..evaluation import Evaluator, MetricComparison
-    from ..tracking.registry import ModelVersion
 
 logger = logging.getLogger(__name__)
 
@@ -112,10 +111,7 @@ def promote(
     # Connect first: the registry lookups need the project's store. Housekeeping (which
     # withdraws dead runs' versions) waits until the challenger has been refused or accepted.
     store.configure()
-    challenger_version = _challenger(name, version)
-    champion_version = registry.version_by_alias(name, registry.CHAMPION_ALIAS)
-    for role, each in (("challenger", challenger_version), ("champion", champion_version)):
-        _require_finished_training(role, each)
+    challenger_version, champion_version = versions_to_compare(name, version)
     if champion_version is not None and champion_version.version == challenger_version.version:
         logger.info("Version %s of %r is already the champion", challenger_version.version, name)
         return Decision(True, "already the champion", str(challenger_version.version), None)
@@ -134,7 +130,9 @@ def promote(
 
     objective = deciding_metric(config, evaluator)
     uri, experiment_id = steps.open_experiment(config)
-    with runs.tracked_run(experiment_id, "promotion", run_name=_run_name(contenders)) as run:
+    with runs.tracked_run(
+        experiment_id, "promotion", run_name=promotion_run_name(contenders)
+    ) as run:
         _record_what_is_compared(contenders, rows)
         scores = {}
         for each in contenders:
@@ -207,39 +205,6 @@ def _tell(comparison: Comparison | None) -> None:
                 "  WORSE" if each.breach else "",
             )
     logger.info("      power: %s", comparison.power)
-
-
-def _run_name(contenders: list[Contender]) -> str:
-    against = f"v{contenders[1].number}" if len(contenders) > 1 else "no champion"
-    return f"promote v{contenders[0].number} vs {against}"
-
-
-def _challenger(name: str, version: str | None) -> ModelVersion:
-    if version is not None and not version.isdigit():
-        raise steps.RefusedError(f"--version must be a version number, e.g. 3; got {version!r}")
-    if version is not None:
-        found = registry.get_version(name, version)
-        if found is None:
-            raise steps.RefusedError(f"{name!r} has no version {version}")
-        return found
-    candidate = registry.version_by_alias(name, registry.CANDIDATE_ALIAS)
-    if candidate is None:
-        raise steps.RefusedError(
-            f"{name!r} has no {registry.CANDIDATE_ALIAS!r} version to promote: run `make train`"
-        )
-    return candidate
-
-
-def _require_finished_training(role: str, version: ModelVersion | None) -> None:
-    if version is None:
-        return
-    status = registry.training_run(version).info.status
-    if status != "FINISHED":
-        raise steps.RefusedError(
-            f"The {role}, version {version.version} of {version.name!r}, was trained by run "
-            f"{version.run_id}, which is {status}, not FINISHED: only a finished training can "
-            "be promoted"
-        )
 
 
 def _score(contender: Contender, evaluator: Evaluator, rows: Rows) -> Scores:
