@@ -3,8 +3,9 @@
 Run it from the repository root once ``python3 run_tests.py -m "not slow"`` has created
 ``.venv``. It bakes a default (uv) project from this checkout ("after") and one from an
 earlier commit of the template (``--before``, "before"), runs ``make install`` in both, and
-prints the median over ``--runs`` runs (default 5; 3 at most for ``make test``) of, side by
-side in one run (before and after alternate, so a busy moment hits both alike):
+prints the median over ``--runs`` runs (default 5; ``--test-runs``, default 3, for the
+tests) of, side by side in one run (before and after alternate, so a busy moment hits both
+alike):
 
 1. ``python -m <module> --help``;
 2. the first ``make train`` of a fresh project (the store deleted, then ``make install``);
@@ -151,7 +152,7 @@ def serve_latency(project: Path, module: str, rows_file: Path, out: Path) -> Non
     )
 
 
-def bench_project(runs: int, before: str) -> None:
+def bench_project(runs: int, before: str, test_runs: int) -> None:
     """Bake a project before and after, time their commands side by side, then the rest."""
     # Imported here, not at the top: common needs cookiecutter and pytest, which the
     # project's environment (where the --inner parts run) does not have.
@@ -193,7 +194,7 @@ def bench_project(runs: int, before: str) -> None:
             (f"python -m {module} --help", [".venv/bin/python", "-m", module, "-h"], None, runs),
             ("first make train of a fresh project", ["make", "train"], fresh_store, runs),
             ("make train, existing store", ["make", "train"], None, runs),
-            ("make test, warm", ["make", "test"], None, min(runs, MAX_TEST_RUNS)),
+            ("make test, warm", ["make", "test"], None, test_runs),
             (
                 "predict 20 rows (start-up)",
                 [
@@ -236,7 +237,7 @@ def bench_project(runs: int, before: str) -> None:
         run(["make", "test-all"], cwd=project, MLFLOW_TRACKING_URI="")  # untimed, warm-up
         median, samples_ = median_seconds(
             lambda: run(["make", "test-all"], cwd=project, MLFLOW_TRACKING_URI=""),
-            min(runs, MAX_TEST_RUNS),
+            test_runs,
         )
         report("make test-all (xdist), warm [after]", median, samples_)
 
@@ -450,6 +451,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument(
+        "--test-runs",
+        type=int,
+        default=MAX_TEST_RUNS,
+        help=f"runs of make test and make test-all, at most --runs (default {MAX_TEST_RUNS})",
+    )
+    parser.add_argument(
         "--before", default=BEFORE, help=f"the template commit to compare with (default {BEFORE})"
     )
     # For the outer script's own use: run one part inside the project's environment.
@@ -457,10 +464,10 @@ def main() -> None:
     parser.add_argument("--module", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.runs < 1:
-        parser.error("--runs must be at least 1")
+    if args.runs < 1 or args.test_runs < 1:
+        parser.error("--runs and --test-runs must be at least 1")
     if args.inner is None:
-        bench_project(args.runs, args.before)
+        bench_project(args.runs, args.before, min(args.test_runs, args.runs))
         return
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     results = INNER_PARTS[args.inner](args.module, args.runs)
