@@ -16,7 +16,7 @@ Three kinds of failure pass if tried again:
 Waiting for a busy or silent store is bounded: after ``TRACKING_STORE_WAIT_SECONDS`` (default
 300) in all, :class:`StoreUnavailableError` says so. The requests retried here are idempotent,
 or made so (a run's creation looks for the run an earlier try made: see
-:func:`.runs.run_started_with`), so trying again is safe. Any other error is raised at once.
+:mod:`.run_starts`), so trying again is safe. Any other error is raised at once.
 """
 
 from __future__ import annotations

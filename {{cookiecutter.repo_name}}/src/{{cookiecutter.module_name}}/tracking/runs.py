@@ -23,6 +23,7 @@ from .. import interrupts
 from ..errors import RefusedError
 from . import batches
 from .retries import cleanup_wait_seconds, retried
+from .run_starts import START_TOKEN_TAG, delete_duplicates, run_started_with
 
 if TYPE_CHECKING:
     from mlflow.entities import Run
@@ -32,7 +33,6 @@ logger = logging.getLogger(__name__)
 
 RUN_TYPE_TAG = "run_type"
 HOST_TAG, PID_TAG = "process.host", "process.pid"
-START_TOKEN_TAG = "process.start_token"
 DECISION_TAG = "decision"
 REPRODUCES_TAG = "reproduces"
 
@@ -235,47 +235,6 @@ def _what_a_promotion_did(run: Run) -> dict[str, str]:
     if not moved and name and challenger:
         champions.drop_baseline_of(name, challenger, run.info.run_id)
     return {DECISION_TAG: "promoted" if moved else "none"}
-
-
-def run_started_with(experiment_id: str, token: str) -> str | None:
-    """The id of the run an earlier try to create it made, if it was made.
-
-    Creating a run is not idempotent: a busy server may write it and lose the answer. A
-    creation tags the run with a fresh ``token`` (``START_TOKEN_TAG``); a retry looks first.
-    """
-    from mlflow import MlflowClient
-
-    found = MlflowClient().search_runs(
-        [experiment_id], filter_string=f"tags.`{START_TOKEN_TAG}` = '{token}'", max_results=1
-    )
-    return found[0].info.run_id if found else None
-
-
-def delete_duplicates(experiment_id: str, token: str, keep: str) -> None:
-    """Delete the runs a retried creation made besides ``keep``: their answers were lost.
-
-    A start whose answer timed out may still be written by the server after the retry
-    looked for it, leaving an empty RUNNING twin. It is tagged with the run it duplicates,
-    then deleted (restorable, and purged by ``mlflow gc``). Never raises: the run is whole.
-    """
-    from mlflow import MlflowClient
-
-    client = MlflowClient()
-    try:
-        twins = retried(
-            lambda: client.search_runs(
-                [experiment_id], filter_string=f"tags.`{START_TOKEN_TAG}` = '{token}'"
-            ),
-            max_wait=cleanup_wait_seconds(),
-        )
-        tags = batches.tags({"closed_because": f"a duplicate start of run {keep}"})
-        for twin in (run.info.run_id for run in twins if run.info.run_id != keep):
-            retried(lambda t=twin: client.log_batch(t, tags=tags))
-            retried(lambda t=twin: client.set_terminated(t, "KILLED"))
-            retried(lambda t=twin: client.delete_run(t))
-            logger.warning("Deleted run %s: a duplicate start of run %s", twin, keep)
-    except Exception as error:
-        logger.warning("Could not look for duplicates of run %s: %s", keep, error)
 
 
 def _process_tags() -> dict[str, str]:

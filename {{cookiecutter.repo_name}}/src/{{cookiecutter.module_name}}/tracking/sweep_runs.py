@@ -13,13 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import batches
 from .retries import retried
-from .runs import (
-    RUN_TYPE_TAG,
-    START_TOKEN_TAG,
-    delete_duplicates,
-    find_run,
-    run_started_with,
-)
+from .run_starts import START_TOKEN_TAG, delete_duplicates, run_started_with
+from .runs import RUN_TYPE_TAG, find_run
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
