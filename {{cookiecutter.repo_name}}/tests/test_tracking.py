@@ -125,3 +125,34 @@ def test_a_start_whose_answer_was_lost_leaves_one_run(tracking_store, monkeypatc
     twin = mlflow.MlflowClient().get_run(late[1])
     assert (twin.info.lifecycle_stage, twin.info.status) == ("deleted", "KILLED")
     assert twin.data.tags["closed_because"] == f"a duplicate start of run {run.info.run_id}"
+
+
+@pytest.mark.parametrize("written", ["before the retry looked", "after the retry looked"])
+def test_a_registration_whose_answer_was_lost_leaves_one_version(
+    tracking_store, monkeypatch, tmp_path, written
+):
+    """A busy server writes a version, answers too late, and the registration is retried."""
+    import mlflow
+
+    monkeypatch.setattr(retries.time, "sleep", lambda seconds: None)
+    real_register_model = mlflow.register_model
+    tries = []
+
+    def register_model(model_uri, name):
+        tries.append(model_uri)
+        if len(tries) == 1:  # the first try: no answer in time
+            if written == "before the retry looked":
+                real_register_model(model_uri, name)
+            raise TimeoutError("Read timed out")
+        version = real_register_model(model_uri, name)
+        real_register_model(model_uri, name)  # the first try, written late
+        return version
+
+    monkeypatch.setattr(mlflow, "register_model", register_model)
+    model = str(tmp_path / "model")
+    version = registry.register(model, "lost-answers", metrics={"accuracy": 0.9})
+
+    left = mlflow.MlflowClient().search_model_versions("name = 'lost-answers'")
+    assert [(str(each.version), each.tags) for each in left] == [("1", {"accuracy": "0.9"})]
+    assert str(version.version) == "1"
+    assert len(tries) == (1 if written == "before the retry looked" else 2)

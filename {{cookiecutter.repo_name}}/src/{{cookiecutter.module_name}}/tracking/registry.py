@@ -60,10 +60,35 @@ def register(
     """
     import mlflow
 
-    # Registering cannot be retried (a second version would appear); what follows can.
-    with _registration_notices_quiet():
-        version = mlflow.register_model(model_uri, name)
     client = mlflow.MlflowClient()
+    # Registering is not idempotent: a busy server may write a version and lose the answer.
+    # The versions of this model are noted first, so that a retry takes up the one an
+    # earlier try made, and a twin the server wrote after the retry looked is deleted.
+    of_this_model = f"name = '{name}' and source_path = '{model_uri}'"
+
+    def versions_of_this_model() -> set[str]:
+        found = retried(lambda: client.search_model_versions(of_this_model))
+        return {str(each.version) for each in found}
+
+    before = versions_of_this_model()
+    tries = 0
+
+    def create() -> ModelVersion:
+        nonlocal tries
+        tries += 1
+        made = versions_of_this_model() - before if tries > 1 else set()
+        if made:
+            return client.get_model_version(name, min(made, key=int))
+        with _registration_notices_quiet():
+            return mlflow.register_model(model_uri, name)
+
+    version = retried(create, conflicts=False)
+    if tries > 1:
+        for twin in versions_of_this_model() - before - {str(version.version)}:
+            retried(lambda t=twin: client.delete_model_version(name, t))
+            logger.warning(
+                "Deleted version %s of %r: a twin of version %s", twin, name, version.version
+            )
     if description:
         retried(lambda: client.update_model_version(name, version.version, description))
     for metric, value in (metrics or {}).items():
