@@ -87,3 +87,24 @@ def test_a_write_that_cannot_lose_a_race_retries_only_a_busy_server(pauses):
     action, calls = flaky("QueuePool limit of size 3 overflow 3 reached", 2)
     assert retries.retried(action, conflicts=False) == "done"
     assert len(calls) == 3
+
+
+def test_a_creation_retried_takes_up_what_an_earlier_try_made(pauses):
+    written = []
+
+    def create():
+        written.append(f"run {len(written) + 1}")
+        raise MlflowException("Read timed out")  # written, but the answer was lost
+
+    def made_earlier():
+        return written[0] if written else None
+
+    assert retries.retried_creation(create, made_earlier) == ("run 1", True)
+    assert written == ["run 1"]  # never made twice
+
+
+def test_a_creation_answered_at_once_never_looks_for_an_earlier_one(pauses):
+    def made_earlier():
+        raise AssertionError("looked for an earlier try after the first")
+
+    assert retries.retried_creation(lambda: "run 1", made_earlier) == ("run 1", False)

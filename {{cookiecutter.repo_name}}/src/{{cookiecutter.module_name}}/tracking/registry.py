@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from .. import interrupts
-from .retries import cleanup_wait_seconds, retried
+from .retries import cleanup_wait_seconds, retried, retried_creation
 
 logger = logging.getLogger(__name__)
 
@@ -71,19 +71,17 @@ def register(
         return {str(each.version) for each in found}
 
     before = versions_of_this_model()
-    tries = 0
 
-    def create() -> ModelVersion:
-        nonlocal tries
-        tries += 1
-        made = versions_of_this_model() - before if tries > 1 else set()
-        if made:
-            return client.get_model_version(name, min(made, key=int))
+    def register_now() -> ModelVersion:
         with _registration_notices_quiet():
             return mlflow.register_model(model_uri, name)
 
-    version = retried(create, conflicts=False)
-    if tries > 1:
+    def registered_earlier() -> ModelVersion | None:
+        made = versions_of_this_model() - before
+        return client.get_model_version(name, min(made, key=int)) if made else None
+
+    version, was_retried = retried_creation(register_now, registered_earlier, conflicts=False)
+    if was_retried:
         for twin in versions_of_this_model() - before - {str(version.version)}:
             retried(lambda t=twin: client.delete_model_version(name, t))
             logger.warning(

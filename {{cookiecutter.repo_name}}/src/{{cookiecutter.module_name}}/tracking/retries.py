@@ -15,8 +15,8 @@ Three kinds of failure pass if tried again:
 
 Waiting for a busy or silent store is bounded: after ``TRACKING_STORE_WAIT_SECONDS`` (default
 300) in all, :class:`StoreUnavailableError` says so. The requests retried here are idempotent,
-or made so (a run's creation looks for the run an earlier try made: see
-:mod:`.run_starts`), so trying again is safe. Any other error is raised at once.
+or made so (:func:`retried_creation`: a retry looks for what an earlier try made), so
+trying again is safe. Any other error is raised at once.
 """
 
 from __future__ import annotations
@@ -147,6 +147,29 @@ def retried(  # noqa: UP047 - `def retried[T]` needs Python 3.12; this runs on 3
                 )
         time.sleep(pause)
         attempt += 1
+
+
+def retried_creation(  # noqa: UP047 - `def retried_creation[T]` needs Python 3.12
+    create: Callable[[], T], made_earlier: Callable[[], T | None], *, conflicts: bool = True
+) -> tuple[T, bool]:
+    """Create something (a run, a model version) that is not idempotent, as :func:`retried`.
+
+    A busy server may write what a try asked for and lose the answer: each retry first asks
+    ``made_earlier`` for what an earlier try made, and takes it up instead of making a second.
+
+    Returns:
+        What was created, and whether it took more than one try: then the server may still
+        write a twin after the retry looked, which the caller deletes once it is safe to.
+    """
+    tries = 0
+
+    def attempt() -> T:
+        nonlocal tries
+        tries += 1
+        earlier = made_earlier() if tries > 1 else None
+        return create() if earlier is None else earlier
+
+    return retried(attempt, conflicts=conflicts), tries > 1
 
 
 def _first_line(error: BaseException, limit: int = 300) -> str:

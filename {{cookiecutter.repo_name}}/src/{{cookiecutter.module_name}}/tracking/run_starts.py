@@ -28,7 +28,7 @@ def run_started_with(experiment_id: str, token: str) -> str | None:
     from mlflow import MlflowClient
 
     found = MlflowClient().search_runs(
-        [experiment_id], filter_string=f"tags.`{START_TOKEN_TAG}` = '{token}'", max_results=1
+        [experiment_id], filter_string=_started_with(token), max_results=1
     )
     return found[0].info.run_id if found else None
 
@@ -45,9 +45,7 @@ def delete_duplicates(experiment_id: str, token: str, keep: str) -> None:
     client = MlflowClient()
     try:
         twins = retried(
-            lambda: client.search_runs(
-                [experiment_id], filter_string=f"tags.`{START_TOKEN_TAG}` = '{token}'"
-            ),
+            lambda: client.search_runs([experiment_id], filter_string=_started_with(token)),
             max_wait=cleanup_wait_seconds(),
         )
         tags = batches.tags({"closed_because": f"a duplicate start of run {keep}"})
@@ -58,3 +56,8 @@ def delete_duplicates(experiment_id: str, token: str, keep: str) -> None:
             logger.warning("Deleted run %s: a duplicate start of run %s", twin, keep)
     except Exception as error:
         logger.warning("Could not look for duplicates of run %s: %s", keep, error)
+
+
+def _started_with(token: str) -> str:
+    """The search filter of the runs a creation tagged with ``token``."""
+    return f"tags.`{START_TOKEN_TAG}` = '{token}'"

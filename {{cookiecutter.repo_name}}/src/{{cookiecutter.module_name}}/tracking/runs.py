@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from .. import interrupts
 from ..errors import RefusedError
 from . import batches
-from .retries import cleanup_wait_seconds, retried
+from .retries import cleanup_wait_seconds, retried, retried_creation
 from .run_starts import START_TOKEN_TAG, delete_duplicates, run_started_with
 
 if TYPE_CHECKING:
@@ -68,24 +68,21 @@ def tracked_run(
 
     token = uuid.uuid4().hex
     all_tags = {RUN_TYPE_TAG: run_type, **_process_tags(), START_TOKEN_TAG: token, **(tags or {})}
-    tries = 0
 
     def start() -> Run:
-        nonlocal tries
-        tries += 1
-        # Creating a run is not idempotent: a busy server may create it and lose the answer.
-        # A retry first looks for the run this token created, so that a run is made once.
-        created = run_started_with(experiment_id, token) if tries > 1 else None
         return mlflow.start_run(
-            run_id=created,
-            experiment_id=None if created else experiment_id,
-            run_name=None if created else run_name or run_type,
-            tags=None if created else all_tags,
-            description=None if created else description or None,
-            parent_run_id=None if created else parent_run_id,
+            experiment_id=experiment_id,
+            run_name=run_name or run_type,
+            tags=all_tags,
+            description=description or None,
+            parent_run_id=parent_run_id,
         )
 
-    run = retried(start)
+    def started_earlier() -> Run | None:
+        earlier = run_started_with(experiment_id, token)
+        return None if earlier is None else mlflow.start_run(run_id=earlier)
+
+    run, start_retried = retried_creation(start, started_earlier)
     try:
         yield run
         if interrupts.received() is not None:  # a signal that something swallowed
@@ -99,7 +96,7 @@ def tracked_run(
     else:
         _end(run.info.run_id, "FINISHED", after_error=False)
     finally:
-        if tries > 1:  # by now, a lost answer's run has long been written: delete it
+        if start_retried:  # by now, a lost answer's run has long been written: delete it
             delete_duplicates(experiment_id, token, keep=run.info.run_id)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import batches
-from .retries import retried
+from .retries import retried, retried_creation
 from .run_starts import START_TOKEN_TAG, delete_duplicates, run_started_with
 from .runs import RUN_TYPE_TAG, find_run
 
@@ -73,15 +73,10 @@ def create_sweep_run(
         "mlflow.runName": f"sweep {study}",
         START_TOKEN_TAG: uuid.uuid4().hex,  # a retry finds the run a lost answer created
     }
-    tries = 0
-
-    def create() -> str:
-        nonlocal tries
-        tries += 1
-        created = run_started_with(experiment_id, tags[START_TOKEN_TAG]) if tries > 1 else None
-        return created or client.create_run(experiment_id, tags=tags).info.run_id
-
-    run_id = retried(create)
+    run_id, _ = retried_creation(
+        lambda: client.create_run(experiment_id, tags=tags).info.run_id,
+        lambda: run_started_with(experiment_id, tags[START_TOKEN_TAG]),
+    )
     params = {key: str(value) for key, value in settings.items()}
     retried(lambda: client.log_batch(run_id, params=batches.params(params)))
     return run_id
